@@ -1,0 +1,141 @@
+"""The sandbox Okta org's state: users, groups, apps and assignments, in memory.
+
+The sandbox stands for the outside world, so its state lives in the process that serves it; one
+`OrgState` is shared by the Management API, the OIDC provider, the dashboard, the SCIM client and the
+control plane. Every mutation happens under `lock` (the ASGI app may be driven from several threads
+by tests). Shapes of the JSON that Okta returns are built by the API modules, not here.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def okta_id(prefix: str) -> str:
+    """An id shaped like Okta's: a 3-character type prefix and 17 random characters (20 in all)."""
+    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(17))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class OrgUser:
+    id: str
+    login: str
+    email: str
+    first_name: str
+    last_name: str
+    password: str | None = None
+    status: str = "ACTIVE"  # STAGED, PROVISIONED, ACTIVE, SUSPENDED, DEPROVISIONED
+    created: datetime = field(default_factory=now)
+    last_updated: datetime = field(default_factory=now)
+
+
+@dataclass
+class OrgGroup:
+    id: str
+    name: str
+    description: str = ""
+    member_ids: set[str] = field(default_factory=set)
+    created: datetime = field(default_factory=now)
+    last_updated: datetime = field(default_factory=now)
+    last_membership_updated: datetime = field(default_factory=now)
+
+
+@dataclass
+class OrgApp:
+    """An app instance; Latchkey only creates Bookmark apps, the sandbox also holds OIDC clients."""
+
+    id: str
+    name: str  # "bookmark", "oidc_client", ...
+    label: str
+    sign_on_mode: str  # "BOOKMARK", "OPENID_CONNECT"
+    status: str = "ACTIVE"  # ACTIVE, INACTIVE
+    settings: dict[str, object] = field(default_factory=dict)
+    created: datetime = field(default_factory=now)
+    last_updated: datetime = field(default_factory=now)
+    # Bookmark tiles link to /home/bookmark/{appId}/{linkId}.
+    link_id: str = field(default_factory=lambda: okta_id("0oa"))
+    user_ids: dict[str, datetime] = field(default_factory=dict)  # assigned user id -> when
+    group_ids: dict[str, datetime] = field(default_factory=dict)  # assigned group id -> when
+
+
+@dataclass
+class OidcClient:
+    client_id: str
+    client_secret: str | None
+    redirect_uris: list[str]
+    name: str = "Latchkey broker"
+    token_endpoint_auth_method: str = "client_secret_basic"
+
+
+@dataclass
+class OrgState:
+    users: dict[str, OrgUser] = field(default_factory=dict)
+    groups: dict[str, OrgGroup] = field(default_factory=dict)
+    apps: dict[str, OrgApp] = field(default_factory=dict)
+    oidc_clients: dict[str, OidcClient] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @contextmanager
+    def locked(self) -> Iterator[OrgState]:
+        with self.lock:
+            yield self
+
+    def user_by_login(self, login: str) -> OrgUser | None:
+        wanted = login.casefold()
+        for user in self.users.values():
+            if user.login.casefold() == wanted:
+                return user
+        return None
+
+    def add_user(
+        self,
+        login: str,
+        *,
+        first_name: str = "",
+        last_name: str = "",
+        email: str | None = None,
+        password: str | None = None,
+        status: str = "ACTIVE",
+    ) -> OrgUser:
+        with self.lock:
+            user = OrgUser(
+                id=okta_id("00u"),
+                login=login,
+                email=email or login,
+                first_name=first_name,
+                last_name=last_name,
+                password=password,
+                status=status,
+            )
+            self.users[user.id] = user
+            return user
+
+    def add_group(self, name: str, description: str = "") -> OrgGroup:
+        with self.lock:
+            group = OrgGroup(id=okta_id("00g"), name=name, description=description)
+            self.groups[group.id] = group
+            return group
+
+    def groups_of(self, user_id: str) -> list[OrgGroup]:
+        return [g for g in self.groups.values() if user_id in g.member_ids]
+
+    def is_assigned(self, app: OrgApp, user_id: str) -> bool:
+        """Assigned directly or through one of the user's groups."""
+        if user_id in app.user_ids:
+            return True
+        return any(g.id in app.group_ids for g in self.groups_of(user_id))
+
+    def apps_of(self, user_id: str) -> list[OrgApp]:
+        return [a for a in self.apps.values() if self.is_assigned(a, user_id)]
