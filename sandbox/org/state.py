@@ -77,6 +77,8 @@ class OidcClient:
     redirect_uris: list[str]
     name: str = "Latchkey broker"
     token_endpoint_auth_method: str = "client_secret_basic"
+    # Where /oauth2/v1/logout may send the browser afterwards (OIDC RP-Initiated Logout §3).
+    post_logout_redirect_uris: list[str] = field(default_factory=list)
 
 
 @dataclass
