@@ -1,0 +1,341 @@
+"""Who may do what with an account: the only place access rules live (DESIGN.md, "RBAC").
+
+The rules are pure functions of a member's facts and their effective role on an account; the
+queries below gather those facts. Every endpoint, service and the sync planner call this module.
+
+Effective role of a member on an account = the strongest of the shares that reach it: a direct
+share on the account, a share on a collection holding it or on any ancestor of such a collection,
+and the same two through every team the member belongs to.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select, union, union_all
+from sqlalchemy.orm import Session, aliased
+
+from broker.models import (
+    Account,
+    Collection,
+    CollectionItem,
+    ItemRole,
+    Member,
+    Share,
+    TeamMembership,
+    Workspace,
+    WorkspaceRole,
+)
+
+ADMIN_ROLES = frozenset({WorkspaceRole.OWNER, WorkspaceRole.SUPER_ADMIN, WorkspaceRole.ADMIN})
+# Guests are treated like Login-only members for this feature.
+RESTRICTED_ROLES = frozenset({WorkspaceRole.LOGIN_ONLY, WorkspaceRole.GUEST})
+_STRENGTH = {ItemRole.COLLABORATOR: 1, ItemRole.OWNER: 2}
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What the rules need to know about a member."""
+
+    id: str
+    role: WorkspaceRole
+    active: bool
+    external_id: str | None
+
+    @classmethod
+    def of(cls, member: Member) -> MemberFacts:
+        return cls(member.id, member.role, member.active, member.external_id)
+
+
+class Denial(enum.StrEnum):
+    """Why a launch is refused; recorded in the audit trail, never shown to an outsider."""
+
+    UNKNOWN_ACCOUNT = "unknown_account"
+    DEACTIVATED = "deactivated"
+    LOGIN_ONLY = "login_only"
+    NO_ACCESS = "no_access"
+
+
+# --- the rules (pure) -------------------------------------------------------------------------
+
+
+def strongest(roles: Iterable[ItemRole]) -> ItemRole | None:
+    best: ItemRole | None = None
+    for role in roles:
+        if best is None or _STRENGTH[role] > _STRENGTH[best]:
+            best = role
+    return best
+
+
+def cap_for(workspace_role: WorkspaceRole, role: ItemRole | None) -> ItemRole | None:
+    """Login-only members (and guests) can only be Collaborators, whatever the share says."""
+    if role is ItemRole.OWNER and workspace_role in RESTRICTED_ROLES:
+        return ItemRole.COLLABORATOR
+    return role
+
+
+def launch_denial(member: MemberFacts, role: ItemRole | None) -> Denial | None:
+    if not member.active:
+        return Denial.DEACTIVATED
+    if member.role in RESTRICTED_ROLES:
+        return Denial.LOGIN_ONLY
+    if role not in (ItemRole.OWNER, ItemRole.COLLABORATOR):
+        return Denial.NO_ACCESS
+    return None
+
+
+def launch_allowed(member: MemberFacts, role: ItemRole | None) -> bool:
+    return launch_denial(member, role) is None
+
+
+def remove_allowed(member: MemberFacts, role: ItemRole | None) -> bool:
+    """*Remove from Okta* works whether or not the feature is on."""
+    return (
+        member.active
+        and member.role not in RESTRICTED_ROLES
+        and role is ItemRole.OWNER
+        and bool(member.external_id)
+    )
+
+
+def extend_allowed(member: MemberFacts, role: ItemRole | None, *, feature_on: bool) -> bool:
+    return feature_on and remove_allowed(member, role)
+
+
+sync_allowed = extend_allowed
+
+
+def toggle_feature_allowed(member: MemberFacts) -> bool:
+    return member.active and member.role in ADMIN_ROLES
+
+
+edit_settings_allowed = toggle_feature_allowed
+
+
+def assignable(member: MemberFacts, role: ItemRole | None) -> bool:
+    """Whether the member belongs in the Okta assignment set of an account they have `role` on."""
+    return bool(member.external_id) and launch_allowed(member, role)
+
+
+# --- the facts (queries) -----------------------------------------------------------------------
+
+
+def _ancestor_collections(account_id: str) -> Select[Any]:
+    """Ids of the collections holding the account, and of all their ancestors."""
+    holding = select(CollectionItem.collection_id.label("id")).where(
+        CollectionItem.account_id == account_id
+    )
+    tree = holding.cte("account_collections", recursive=True)
+    parent = aliased(Collection)
+    tree = tree.union(
+        select(parent.parent_id)
+        .join(tree, parent.id == tree.c.id)
+        .where(parent.parent_id.is_not(None))
+    )
+    return select(tree.c.id)
+
+
+def _teams_of(member_id: str) -> Select[Any]:
+    return select(TeamMembership.team_id).where(TeamMembership.member_id == member_id)
+
+
+def granted_roles(session: Session, member_id: str, account_id: str) -> list[ItemRole]:
+    """Every role a share gives the member on the account, by any path."""
+    collections = _ancestor_collections(account_id)
+    teams = _teams_of(member_id)
+    branches = [
+        select(Share.role).where(Share.account_id == account_id, Share.member_id == member_id),
+        select(Share.role).where(Share.account_id == account_id, Share.team_id.in_(teams)),
+        select(Share.role).where(
+            Share.collection_id.in_(collections), Share.member_id == member_id
+        ),
+        select(Share.role).where(Share.collection_id.in_(collections), Share.team_id.in_(teams)),
+    ]
+    return [ItemRole(r) for r in session.scalars(union_all(*branches))]
+
+
+def effective_role(session: Session, member: MemberFacts, account_id: str) -> ItemRole | None:
+    return cap_for(member.role, strongest(granted_roles(session, member.id, account_id)))
+
+
+def _live_account(session: Session, workspace_id: str, account_id: str) -> Account | None:
+    account = session.get(Account, account_id)
+    if account is None or account.deleted_at is not None or account.workspace_id != workspace_id:
+        return None
+    return account
+
+
+@dataclass(frozen=True)
+class LaunchDecision:
+    allowed: bool
+    denial: Denial | None
+    role: ItemRole | None
+
+
+def decide_launch(
+    session: Session, member: MemberFacts, workspace_id: str, account_id: str
+) -> LaunchDecision:
+    """The launch check (and the authoritative recheck at redemption and at each code request)."""
+    if _live_account(session, workspace_id, account_id) is None:
+        return LaunchDecision(False, Denial.UNKNOWN_ACCOUNT, None)
+    role = effective_role(session, member, account_id)
+    denial = launch_denial(member, role)
+    return LaunchDecision(denial is None, denial, role)
+
+
+def can_launch(session: Session, member: Member, account_id: str) -> bool:
+    return decide_launch(session, MemberFacts.of(member), member.workspace_id, account_id).allowed
+
+
+def _owner_check(session: Session, member: Member, account_id: str) -> ItemRole | None:
+    if _live_account(session, member.workspace_id, account_id) is None:
+        return None
+    return effective_role(session, MemberFacts.of(member), account_id)
+
+
+def can_extend(session: Session, member: Member, account_id: str) -> bool:
+    workspace = session.get(Workspace, member.workspace_id)
+    feature_on = workspace is not None and workspace.extended_access_enabled
+    role = _owner_check(session, member, account_id)
+    return extend_allowed(MemberFacts.of(member), role, feature_on=feature_on)
+
+
+can_sync = can_extend
+
+
+def can_remove_from_okta(session: Session, member: Member, account_id: str) -> bool:
+    return remove_allowed(MemberFacts.of(member), _owner_check(session, member, account_id))
+
+
+def can_toggle_feature(member: Member) -> bool:
+    return toggle_feature_allowed(MemberFacts.of(member))
+
+
+can_edit_settings = can_toggle_feature
+
+
+# --- assignment sets ---------------------------------------------------------------------------
+
+
+def assignment_set(session: Session, account_id: str) -> frozenset[str]:
+    """Okta user ids that must be assigned to the account's Bookmark app."""
+    collections = _ancestor_collections(account_id)
+    reaching = (Share.account_id == account_id) | Share.collection_id.in_(collections)
+    direct = select(Share.member_id.label("member_id"), Share.role.label("role")).where(
+        reaching, Share.member_id.is_not(None)
+    )
+    via_team = (
+        select(TeamMembership.member_id.label("member_id"), Share.role.label("role"))
+        .join(Share, Share.team_id == TeamMembership.team_id)
+        .where(reaching)
+    )
+    grants = union(direct, via_team).subquery()
+    rows = session.execute(
+        select(Member.id, Member.role, Member.active, Member.external_id, grants.c.role).join(
+            grants, grants.c.member_id == Member.id
+        )
+    )
+    return _assignable_ids(
+        (MemberFacts(mid, WorkspaceRole(r), act, ext), ItemRole(g)) for mid, r, act, ext, g in rows
+    )
+
+
+def _assignable_ids(grants: Iterable[tuple[MemberFacts, ItemRole]]) -> frozenset[str]:
+    roles: dict[MemberFacts, list[ItemRole]] = defaultdict(list)
+    for member, role in grants:
+        roles[member].append(role)
+    return frozenset(
+        m.external_id
+        for m, rs in roles.items()
+        if m.external_id and assignable(m, cap_for(m.role, strongest(rs)))
+    )
+
+
+@dataclass(frozen=True)
+class _WorkspaceGraph:
+    members: Mapping[str, MemberFacts]
+    team_members: Mapping[str, list[str]]
+    parents: Mapping[str, str | None]
+    holders: Mapping[str, list[str]]  # account id -> collections holding it
+    shares: Mapping[str, list[tuple[str | None, str | None, ItemRole]]]  # target -> grants
+
+
+def _load_graph(session: Session, workspace_id: str) -> _WorkspaceGraph:
+    members = {
+        m.id: m
+        for m in (
+            MemberFacts(mid, WorkspaceRole(role), active, ext)
+            for mid, role, active, ext in session.execute(
+                select(Member.id, Member.role, Member.active, Member.external_id).where(
+                    Member.workspace_id == workspace_id
+                )
+            )
+        )
+    }
+    team_members: dict[str, list[str]] = defaultdict(list)
+    for team_id, member_id in session.execute(
+        select(TeamMembership.team_id, TeamMembership.member_id)
+        .join(Member, Member.id == TeamMembership.member_id)
+        .where(Member.workspace_id == workspace_id)
+    ):
+        team_members[team_id].append(member_id)
+    parents = dict(
+        session.execute(
+            select(Collection.id, Collection.parent_id).where(
+                Collection.workspace_id == workspace_id
+            )
+        ).tuples()
+    )
+    holders: dict[str, list[str]] = defaultdict(list)
+    for holder, held in session.execute(
+        select(CollectionItem.collection_id, CollectionItem.account_id)
+        .join(Collection, Collection.id == CollectionItem.collection_id)
+        .where(Collection.workspace_id == workspace_id)
+    ):
+        holders[held].append(holder)
+    shares: dict[str, list[tuple[str | None, str | None, ItemRole]]] = defaultdict(list)
+    for share_member, share_team, target_account, collection_id, role in session.execute(
+        select(
+            Share.member_id, Share.team_id, Share.account_id, Share.collection_id, Share.role
+        ).where(Share.workspace_id == workspace_id)
+    ):
+        target = f"a:{target_account}" if target_account else f"c:{collection_id}"
+        shares[target].append((share_member, share_team, ItemRole(role)))
+    return _WorkspaceGraph(members, team_members, parents, holders, shares)
+
+
+def assignment_sets(
+    session: Session, workspace_id: str, account_ids: Iterable[str] | None = None
+) -> dict[str, frozenset[str]]:
+    """Assignment sets of many accounts (a full sync pass) from one read of the graph."""
+    graph = _load_graph(session, workspace_id)
+    if account_ids is None:
+        account_ids = session.scalars(
+            select(Account.id).where(
+                Account.workspace_id == workspace_id, Account.deleted_at.is_(None)
+            )
+        )
+    lineage: dict[str, list[str]] = {}
+
+    def ancestors(collection_id: str) -> list[str]:
+        if collection_id not in lineage:
+            parent = graph.parents.get(collection_id)
+            lineage[collection_id] = [collection_id, *(ancestors(parent) if parent else [])]
+        return lineage[collection_id]
+
+    result: dict[str, frozenset[str]] = {}
+    for account_id in account_ids:
+        targets = {f"a:{account_id}"}
+        for holder in graph.holders.get(account_id, ()):
+            targets.update(f"c:{c}" for c in ancestors(holder))
+        grants: list[tuple[MemberFacts, ItemRole]] = []
+        for target in targets:
+            for member_id, team_id, role in graph.shares.get(target, ()):
+                ids = [member_id] if member_id else graph.team_members.get(team_id or "", [])
+                grants.extend((graph.members[i], role) for i in ids if i in graph.members)
+        result[account_id] = _assignable_ids(grants)
+    return result

@@ -1,0 +1,102 @@
+"""Shared fixtures: a database on each engine the suite runs against.
+
+SQLite always runs. PostgreSQL runs when a server answers at `LATCHKEY_TEST_POSTGRES_URL`
+(default: the local server on 127.0.0.1:5432, database `test`); set it to `off` to skip. Each test
+session works in a schema of its own, so parallel runs on one server never meet.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+import broker.models  # noqa: F401  (registers the tables)
+from broker.db import Base, make_engine, make_session_factory
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def engine_name(self) -> str:
+        return self.engine.dialect.name
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("LATCHKEY_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    return None if url in ("", "off") else url
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[tuple[str, str]]:
+    """(url, schema) of a fresh schema on the test server, or a skip saying why."""
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL tests are off (LATCHKEY_TEST_POSTGRES_URL=off)")
+    probe = make_engine(url, connect_args={"connect_timeout": 3})
+    schema = f"lk_test_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        with probe.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        probe.dispose()
+        pytest.skip(f"PostgreSQL is not reachable at {url.split('@')[-1]}: {exc.orig}")
+    try:
+        yield url, schema
+    finally:
+        with probe.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        probe.dispose()
+
+
+def postgres_engine(url: str, schema: str) -> Engine:
+    return make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+
+
+@pytest.fixture(scope="session")
+def _postgres_db(postgres_schema_url: tuple[str, str]) -> Iterator[Database]:
+    engine = postgres_engine(*postgres_schema_url)
+    Base.metadata.create_all(engine)
+    yield Database(engine, make_session_factory(engine))
+    engine.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database with the current schema, on each engine."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'latchkey.db'}")
+        Base.metadata.create_all(engine)
+        yield Database(engine, make_session_factory(engine))
+        engine.dispose()
+    else:
+        database: Database = request.getfixturevalue("_postgres_db")
+        try:
+            yield database
+        finally:
+            _truncate(database.engine)
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    """A session for a test that works inside one transaction."""
+    with db.sessions() as s, s.begin():
+        yield s
