@@ -1,0 +1,245 @@
+"""Accounts: the third-party logins the vault holds (name, app, login URL, username, secrets)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from broker import audit
+from broker.errors import InvalidInput
+from broker.models import Account, CollectionItem, SealedSecret, Share, utcnow
+from broker.outbox import request_sync
+from broker.services._lookup import clean_name, get
+
+
+class Sealer(Protocol):
+    """The part of `broker.vault.Vault` the services use."""
+
+    def seal(self, session: Session, plaintext: str | bytes, purpose: str) -> SealedSecret: ...
+
+
+class TotpSecretParser(Protocol):
+    def __call__(self, value: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class AccountInput:
+    name: str
+    app_name: str
+    login_url: str
+    username: str
+    password: str
+    totp_secret: str | None = None
+    labels: Sequence[str] = ()
+
+
+def clean_login_url(value: str) -> str:
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("The login URL must be an http(s) URL with a host.", field="login_url")
+    if parts.username or parts.password:
+        raise InvalidInput("The login URL must not carry credentials.", field="login_url")
+    if len(url) > 2048:
+        raise InvalidInput("The login URL is longer than 2048 characters.", field="login_url")
+    return url
+
+
+def _clean_labels(labels: Sequence[str]) -> list[str]:
+    cleaned: list[str] = []
+    for label in labels:
+        text = clean_name(label, field="labels", max_length=50)
+        if text not in cleaned:
+            cleaned.append(text)
+    return cleaned
+
+
+def _clean(data: AccountInput, parse_totp: TotpSecretParser) -> AccountInput:
+    if not data.username.strip():
+        raise InvalidInput("The username must not be empty.", field="username")
+    if not data.password:
+        raise InvalidInput("The password must not be empty.", field="password")
+    totp = parse_totp(data.totp_secret) if data.totp_secret and data.totp_secret.strip() else None
+    return AccountInput(
+        name=clean_name(data.name),
+        app_name=clean_name(data.app_name, field="app_name"),
+        login_url=clean_login_url(data.login_url),
+        username=data.username.strip(),
+        password=data.password,
+        totp_secret=totp,
+        labels=_clean_labels(data.labels),
+    )
+
+
+def create_account(
+    session: Session,
+    workspace_id: str,
+    data: AccountInput,
+    *,
+    vault: Sealer,
+    parse_totp: TotpSecretParser,
+    actor_id: str | None = None,
+) -> Account:
+    data = _clean(data, parse_totp)
+    account = Account(
+        workspace_id=workspace_id,
+        name=data.name,
+        app_name=data.app_name,
+        login_url=data.login_url,
+        username=data.username,
+        labels=list(data.labels),
+    )
+    account.password_secret_id = vault.seal(session, data.password, "account.password").id
+    if data.totp_secret:
+        account.totp_secret_id = vault.seal(session, data.totp_secret, "account.totp").id
+    session.add(account)
+    session.flush()
+    audit.record(
+        session,
+        workspace_id,
+        "account.created",
+        actor_id=actor_id,
+        target_type="account",
+        target_id=account.id,
+        name=account.name,
+    )
+    return account
+
+
+def rename_account(
+    session: Session,
+    workspace_id: str,
+    account_id: str,
+    *,
+    name: str | None = None,
+    app_name: str | None = None,
+    actor_id: str | None = None,
+) -> Account:
+    """A new name or app name changes the Okta label: the account is queued for sync."""
+    account = get(session, Account, workspace_id, account_id)
+    if name is not None:
+        account.name = clean_name(name)
+    if app_name is not None:
+        account.app_name = clean_name(app_name, field="app_name")
+    account.updated_at = utcnow()
+    audit.record(
+        session,
+        workspace_id,
+        "account.renamed",
+        actor_id=actor_id,
+        target_type="account",
+        target_id=account.id,
+        name=account.name,
+        app_name=account.app_name,
+    )
+    request_sync(session, [account.id], "account renamed")
+    return account
+
+
+def update_login(
+    session: Session,
+    workspace_id: str,
+    account_id: str,
+    *,
+    login_url: str | None = None,
+    username: str | None = None,
+    labels: Sequence[str] | None = None,
+    actor_id: str | None = None,
+) -> Account:
+    account = get(session, Account, workspace_id, account_id)
+    if login_url is not None:
+        account.login_url = clean_login_url(login_url)
+    if username is not None:
+        if not username.strip():
+            raise InvalidInput("The username must not be empty.", field="username")
+        account.username = username.strip()
+    if labels is not None:
+        account.labels = _clean_labels(labels)
+    account.updated_at = utcnow()
+    audit.record(
+        session,
+        workspace_id,
+        "account.updated",
+        actor_id=actor_id,
+        target_type="account",
+        target_id=account.id,
+    )
+    return account
+
+
+def set_secret(
+    session: Session,
+    workspace_id: str,
+    account_id: str,
+    *,
+    vault: Sealer,
+    password: str | None = None,
+    totp_secret: str | None = None,
+    parse_totp: TotpSecretParser | None = None,
+    actor_id: str | None = None,
+) -> Account:
+    """Replace the password and/or TOTP secret; the old sealed rows are deleted with it."""
+    account = get(session, Account, workspace_id, account_id)
+    old: list[str | None] = []
+    if password is not None:
+        if not password:
+            raise InvalidInput("The password must not be empty.", field="password")
+        old.append(account.password_secret_id)
+        account.password_secret_id = vault.seal(session, password, "account.password").id
+    if totp_secret is not None:
+        old.append(account.totp_secret_id)
+        if totp_secret.strip():
+            if parse_totp is None:
+                raise InvalidInput("A TOTP secret needs a parser.", field="totp_secret")
+            sealed = vault.seal(session, parse_totp(totp_secret), "account.totp")
+            account.totp_secret_id = sealed.id
+        else:
+            account.totp_secret_id = None
+    session.flush()
+    _delete_secrets(session, old)
+    account.updated_at = utcnow()
+    audit.record(
+        session,
+        workspace_id,
+        "account.secret_changed",
+        actor_id=actor_id,
+        target_type="account",
+        target_id=account.id,
+        password=password is not None,
+        totp=totp_secret is not None,
+    )
+    return account
+
+
+def _delete_secrets(session: Session, ids: Sequence[str | None]) -> None:
+    wanted = [i for i in ids if i]
+    if wanted:
+        session.execute(delete(SealedSecret).where(SealedSecret.id.in_(wanted)))
+
+
+def delete_account(
+    session: Session, workspace_id: str, account_id: str, *, actor_id: str | None = None
+) -> None:
+    """Wipe the secrets and shares now; the row stays as a tombstone until sync removes the app."""
+    account = get(session, Account, workspace_id, account_id)
+    secrets = [account.password_secret_id, account.totp_secret_id]
+    account.password_secret_id = account.totp_secret_id = None
+    account.deleted_at = utcnow()
+    session.flush()
+    _delete_secrets(session, secrets)
+    session.execute(delete(Share).where(Share.account_id == account.id))
+    session.execute(delete(CollectionItem).where(CollectionItem.account_id == account.id))
+    audit.record(
+        session,
+        workspace_id,
+        "account.deleted",
+        actor_id=actor_id,
+        target_type="account",
+        target_id=account.id,
+    )
+    request_sync(session, [account.id], "account deleted")
