@@ -40,7 +40,18 @@ VECTORS = [
 ]
 
 # RFC 4226 Appendix D: HOTP values for counters 0-9 over the SHA-1 seed.
-RFC4226_HOTP = "755224 287082 359152 969429 338314 254676 287922 162583 399871 520489".split()
+RFC4226_HOTP = [
+    "755224",
+    "287082",
+    "359152",
+    "969429",
+    "338314",
+    "254676",
+    "287922",
+    "162583",
+    "399871",
+    "520489",
+]
 
 # An 80-bit secret of the kind many sites issue: 16 base32 characters.
 SECRET_80 = "JBSWY3DPEHPK3PXP"
