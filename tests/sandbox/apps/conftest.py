@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from demo_browser import Browser
 from starlette.applications import Starlette
 
 from sandbox.apps import SiteSeed, create_apps_app, demo_seed
 from sandbox.apps.totp import decode_secret, totp
+from tests.sandbox.apps.demo_browser import Browser
 
 
 class FakeClock:
