@@ -283,13 +283,14 @@ def _load_graph(session: Session, workspace_id: str) -> _WorkspaceGraph:
         .where(Member.workspace_id == workspace_id)
     ):
         team_members[team_id].append(member_id)
-    parents = dict(
-        session.execute(
+    parents: dict[str, str | None] = {
+        cid: parent
+        for cid, parent in session.execute(
             select(Collection.id, Collection.parent_id).where(
                 Collection.workspace_id == workspace_id
             )
-        ).tuples()
-    )
+        )
+    }
     holders: dict[str, list[str]] = defaultdict(list)
     for holder, held in session.execute(
         select(CollectionItem.collection_id, CollectionItem.account_id)

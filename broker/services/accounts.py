@@ -15,16 +15,13 @@ from broker.errors import InvalidInput
 from broker.models import Account, CollectionItem, SealedSecret, Share, utcnow
 from broker.outbox import request_sync
 from broker.services._lookup import clean_name, get
+from broker.totp import TotpError, TotpKey
 
 
 class Sealer(Protocol):
     """The part of `broker.vault.Vault` the services use."""
 
     def seal(self, session: Session, plaintext: str | bytes, purpose: str) -> SealedSecret: ...
-
-
-class TotpSecretParser(Protocol):
-    def __call__(self, value: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -59,12 +56,24 @@ def _clean_labels(labels: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def _clean(data: AccountInput, parse_totp: TotpSecretParser) -> AccountInput:
+def canonical_totp(value: str) -> str:
+    """An owner's TOTP input (base32 secret or `otpauth://` URI), stored as a canonical URI."""
+    try:
+        return TotpKey.parse(value).to_uri()
+    except TotpError as exc:
+        raise InvalidInput(
+            f"The verification-code secret is not valid: {exc}.", field="totp_secret"
+        ) from None
+
+
+def _clean(data: AccountInput) -> AccountInput:
     if not data.username.strip():
         raise InvalidInput("The username must not be empty.", field="username")
     if not data.password:
         raise InvalidInput("The password must not be empty.", field="password")
-    totp = parse_totp(data.totp_secret) if data.totp_secret and data.totp_secret.strip() else None
+    totp = (
+        canonical_totp(data.totp_secret) if data.totp_secret and data.totp_secret.strip() else None
+    )
     return AccountInput(
         name=clean_name(data.name),
         app_name=clean_name(data.app_name, field="app_name"),
@@ -82,10 +91,9 @@ def create_account(
     data: AccountInput,
     *,
     vault: Sealer,
-    parse_totp: TotpSecretParser,
     actor_id: str | None = None,
 ) -> Account:
-    data = _clean(data, parse_totp)
+    data = _clean(data)
     account = Account(
         workspace_id=workspace_id,
         name=data.name,
@@ -94,9 +102,9 @@ def create_account(
         username=data.username,
         labels=list(data.labels),
     )
-    account.password_secret_id = vault.seal(session, data.password, "account.password").id
+    account.password_secret_id = _seal(session, vault, data.password, "account.password")
     if data.totp_secret:
-        account.totp_secret_id = vault.seal(session, data.totp_secret, "account.totp").id
+        account.totp_secret_id = _seal(session, vault, data.totp_secret, "account.totp")
     session.add(account)
     session.flush()
     audit.record(
@@ -180,7 +188,6 @@ def set_secret(
     vault: Sealer,
     password: str | None = None,
     totp_secret: str | None = None,
-    parse_totp: TotpSecretParser | None = None,
     actor_id: str | None = None,
 ) -> Account:
     """Replace the password and/or TOTP secret; the old sealed rows are deleted with it."""
@@ -190,14 +197,12 @@ def set_secret(
         if not password:
             raise InvalidInput("The password must not be empty.", field="password")
         old.append(account.password_secret_id)
-        account.password_secret_id = vault.seal(session, password, "account.password").id
+        account.password_secret_id = _seal(session, vault, password, "account.password")
     if totp_secret is not None:
         old.append(account.totp_secret_id)
         if totp_secret.strip():
-            if parse_totp is None:
-                raise InvalidInput("A TOTP secret needs a parser.", field="totp_secret")
-            sealed = vault.seal(session, parse_totp(totp_secret), "account.totp")
-            account.totp_secret_id = sealed.id
+            uri = canonical_totp(totp_secret)
+            account.totp_secret_id = _seal(session, vault, uri, "account.totp")
         else:
             account.totp_secret_id = None
     session.flush()
@@ -214,6 +219,12 @@ def set_secret(
         totp=totp_secret is not None,
     )
     return account
+
+
+def _seal(session: Session, vault: Sealer, plaintext: str, purpose: str) -> str:
+    secret = vault.seal(session, plaintext, purpose)
+    session.flush()  # the row must exist before an account points at it
+    return secret.id
 
 
 def _delete_secrets(session: Session, ids: Sequence[str | None]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from broker.totp import parse_secret
 from sqlalchemy.orm import Session
 
 from broker.models import Account, Collection, ItemRole, Member, Team, Workspace, WorkspaceRole
@@ -71,7 +70,6 @@ class World:
                 totp_secret=totp,
             ),
             vault=self.vault,
-            parse_totp=parse_secret,
         )
         if within is not None:
             collections.add_account(self.session, self.workspace.id, within.id, account.id)
