@@ -8,6 +8,7 @@ them in its own module and hangs them here by a field with a default, so parts s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ class OrgContext:
     base_url: str  # "http://127.0.0.1:8410": the org URL and the OIDC issuer of the org server
     api_token: str  # accepted as `Authorization: SSWS <token>`
     state: OrgState = field(default_factory=OrgState)
-    # Per-part runtime objects (limiter, fault injector, OIDC keys, ...), keyed by part name, so that
-    # one part never needs to know another's types.
+    # Per-part runtime objects (limiter, fault injector, OIDC keys, ...), keyed by part name, so
+    # that one part never needs to know another's types.
     parts: dict[str, Any] = field(default_factory=dict)
+    # What `POST /_sandbox/reset` puts back after emptying the org (`sandbox.seed.apply`).
+    seed: Callable[[OrgState], object] | None = None

@@ -1,9 +1,10 @@
 """The sandbox Okta org's state: users, groups, apps and assignments, in memory.
 
-The sandbox stands for the outside world, so its state lives in the process that serves it; one
-`OrgState` is shared by the Management API, the OIDC provider, the dashboard, the SCIM client and the
-control plane. Every mutation happens under `lock` (the ASGI app may be driven from several threads
-by tests). Shapes of the JSON that Okta returns are built by the API modules, not here.
+The sandbox stands for the outside world, so its state lives in the process that serves it;
+one `OrgState` is shared by the Management API, the OIDC provider, the dashboard, the SCIM client
+and the control plane. Every mutation happens under `lock` (the ASGI app may be driven from
+several threads by tests). Shapes of the JSON that Okta returns are built by the API modules, not
+here.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class OrgGroup:
     created: datetime = field(default_factory=now)
     last_updated: datetime = field(default_factory=now)
     last_membership_updated: datetime = field(default_factory=now)
+    type: str = "OKTA_GROUP"  # OKTA_GROUP (managed by API clients), BUILT_IN ("Everyone")
 
 
 @dataclass
@@ -93,6 +95,22 @@ class OrgState:
     def locked(self) -> Iterator[OrgState]:
         with self.lock:
             yield self
+
+    def clear(self) -> None:
+        """Forget everything, keeping this object (every part holds a reference to it)."""
+        with self.lock:
+            self.users.clear()
+            self.groups.clear()
+            self.apps.clear()
+            self.oidc_clients.clear()
+
+    def remove_group(self, group_id: str) -> OrgGroup | None:
+        """Delete a group and its app assignments."""
+        with self.lock:
+            group = self.groups.pop(group_id, None)
+            for app in self.apps.values():
+                app.group_ids.pop(group_id, None)
+            return group
 
     def user_by_login(self, login: str) -> OrgUser | None:
         wanted = login.casefold()
