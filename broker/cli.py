@@ -1,0 +1,61 @@
+"""The `latchkey` command: one entry point for the broker, its store, the vault and the sandbox."""
+
+from __future__ import annotations
+
+import click
+
+from broker.cli_demo import demo, seed
+from broker.cli_keys import keys
+from broker.db import make_engine
+from broker.migrate import current_revision, head_revision, upgrade
+from broker.settings import Settings
+
+
+@click.group()
+def main() -> None:
+    """Latchkey: Okta chiclets that finish the login on sites without SSO."""
+
+
+@main.group()
+def db() -> None:
+    """The broker's database (LATCHKEY_DATABASE_URL; SQLite under LATCHKEY_DATA_DIR by default)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration the database does not have yet."""
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        upgrade(engine)
+        click.echo(
+            f"Database at revision {current_revision(engine)} (head {head_revision(engine)})."
+        )
+    finally:
+        engine.dispose()
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's migration revision."""
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        click.echo(current_revision(engine) or "empty (run `latchkey db upgrade`)")
+    finally:
+        engine.dispose()
+
+
+main.add_command(keys)
+main.add_command(seed)
+main.add_command(demo)
+
+
+def _add_sandbox() -> None:
+    # The sandbox is the outside world: the command exists only where its package is installed.
+    try:
+        from sandbox.cli import sandbox
+    except ImportError:  # pragma: no cover - the distribution always ships it
+        return
+    main.add_command(sandbox)
+
+
+_add_sandbox()

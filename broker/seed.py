@@ -1,0 +1,155 @@
+"""`latchkey seed demo`: a demo workspace that shows every way access is granted or refused.
+
+Members: an Owner, an Admin, a User who reaches an account only through a team, a User who reaches
+one only through a nested collection, a Login-only member, a member with no access and a
+deactivated member. Accounts: one per demo login site (the caller passes their URLs and
+credentials, so no secret lives in the repository), with and without a verification-code step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broker.models import Account, ItemRole, Member, Workspace, WorkspaceRole
+from broker.services import accounts, collections, members, shares, teams, workspaces
+from broker.services.accounts import AccountInput, Sealer
+from broker.services.shares import Subject, Target
+
+DEMO_WORKSPACE = "Demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A login on a demo site, to become a vault account."""
+
+    name: str
+    app_name: str
+    login_url: str
+    username: str
+    password: str
+    totp_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    email: str
+    name: str
+    role: WorkspaceRole
+    okta_id: str | None
+    story: str  # what the demo shows with this member
+
+
+def demo_members(okta_ids: dict[str, str] | None = None) -> list[DemoMember]:
+    """The demo's people; `okta_ids` (by email) are their Okta user ids where known."""
+    ids = okta_ids or {}
+
+    def okta(email: str) -> str | None:
+        return ids.get(email, "00u" + email.split("@")[0].replace(".", "").ljust(17, "0")[:17])
+
+    people = [
+        ("owner@example.com", "Olivia Owner", WorkspaceRole.OWNER, "owns every account"),
+        ("admin@example.com", "Adam Admin", WorkspaceRole.ADMIN, "manages settings, no accounts"),
+        ("team.user@example.com", "Tess Team", WorkspaceRole.USER, "reaches one via a team"),
+        ("nested.user@example.com", "Nate Nested", WorkspaceRole.USER, "via a nested collection"),
+        ("login.only@example.com", "Lou Loginonly", WorkspaceRole.LOGIN_ONLY, "never launches"),
+        ("no.access@example.com", "Nora Noaccess", WorkspaceRole.USER, "no share at all"),
+        ("former@example.com", "Fred Former", WorkspaceRole.USER, "deactivated"),
+    ]
+    return [
+        DemoMember(email, name, role, None if email.startswith("no.") else okta(email), story)
+        for email, name, role, story in people
+    ]
+
+
+@dataclass(frozen=True)
+class DemoWorkspace:
+    workspace_id: str
+    member_ids: dict[str, str]  # email -> member id
+    account_ids: list[str]
+
+
+def seed_demo(
+    session: Session,
+    vault: Sealer,
+    logins: Sequence[DemoLogin],
+    *,
+    okta_ids: dict[str, str] | None = None,
+) -> DemoWorkspace:
+    """Create the demo workspace (replacing an earlier one) in the caller's transaction."""
+    if len(logins) < 3:
+        raise ValueError("the demo needs three logins: single page, two steps, code step")
+    old = session.scalar(select(Workspace).where(Workspace.name == DEMO_WORKSPACE))
+    if old is not None:
+        session.delete(old)
+        session.flush()
+    ws = workspaces.create_workspace(session, DEMO_WORKSPACE).id
+    people: dict[str, Member] = {}
+    for person in demo_members(okta_ids):
+        people[person.email] = members.add_member(
+            session,
+            ws,
+            person.email,
+            name=person.name,
+            role=person.role,
+            external_id=person.okta_id,
+        )
+    created = [
+        accounts.create_account(
+            session,
+            ws,
+            AccountInput(
+                name=login.name,
+                app_name=login.app_name,
+                login_url=login.login_url,
+                username=login.username,
+                password=login.password,
+                totp_secret=login.totp_secret,
+            ),
+            vault=vault,
+        )
+        for login in logins
+    ]
+    single, two_step, with_code = created[:3]
+
+    engineering = collections.create_collection(session, ws, "Engineering")
+    infra = collections.create_collection(session, ws, "Infrastructure", parent_id=engineering.id)
+    prod = collections.create_collection(session, ws, "Production", parent_id=infra.id)
+    collections.add_account(session, ws, prod.id, with_code.id)
+    support = teams.create_team(session, ws, "Support")
+    teams.add_members(session, ws, support.id, [people["team.user@example.com"].id])
+
+    def grant(who: Subject, on: Target, role: ItemRole) -> None:
+        shares.share(session, ws, who, on, role)
+
+    owner = Subject(member_id=people["owner@example.com"].id)
+    for account in created:
+        grant(owner, Target(account_id=account.id), ItemRole.OWNER)
+    grant(Subject(team_id=support.id), Target(account_id=single.id), ItemRole.COLLABORATOR)
+    grant(
+        Subject(member_id=people["nested.user@example.com"].id),
+        Target(collection_id=engineering.id),
+        ItemRole.COLLABORATOR,
+    )
+    for email in ("login.only@example.com", "former@example.com"):
+        grant(
+            Subject(member_id=people[email].id),
+            Target(account_id=two_step.id),
+            ItemRole.COLLABORATOR,
+        )
+    members.deactivate(session, ws, people["former@example.com"].id)
+    workspaces.set_extended_access(session, ws, True)
+    return DemoWorkspace(ws, {e: m.id for e, m in people.items()}, [a.id for a in created])
+
+
+def demo_accounts(session: Session, workspace_id: str) -> list[Account]:
+    return list(
+        session.scalars(
+            select(Account)
+            .where(Account.workspace_id == workspace_id, Account.deleted_at.is_(None))
+            .order_by(Account.created_at)
+        )
+    )
