@@ -1,0 +1,17 @@
+"""Request bodies as Okta's clients send them, and types shared by the Management API tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+MakeApp = Callable[..., dict[str, Any]]
+
+
+def bookmark(label: str, url: str = "https://broker.example/launch/acc1") -> dict[str, Any]:
+    return {
+        "name": "bookmark",
+        "label": label,
+        "signOnMode": "BOOKMARK",
+        "settings": {"app": {"url": url, "requestIntegration": False}},
+    }
