@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -262,7 +263,7 @@ def test_inline_keyring_is_rotated_by_the_operator_then_resumed(
     with pytest.raises(KeyringReadOnly):
         rotate(factory, inline)
     new_key = base64.b64encode(bytes(range(32))).decode()
-    appended = Settings(**{**inline.__dict__, "master_keys": Secret(f"{text};env-2:{new_key}")})
+    appended = dataclasses.replace(inline, master_keys=Secret(f"{text};env-2:{new_key}"))
     summary = rotate(factory, appended, new_key=False)
     assert summary.complete
     assert _usage(factory) == {"env-2": ROWS}
