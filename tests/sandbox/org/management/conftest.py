@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from sandbox.serve import RunningOrg, serve_org
-from tests.sandbox.org.management.okta_bodies import bookmark
-
-TOKEN = "00test-api-token-for-the-sandbox"
-
-MakeApp = Callable[..., dict[str, Any]]
+from tests.sandbox.org.management.okta_bodies import TOKEN, MakeApp, bookmark
 
 
 @pytest.fixture

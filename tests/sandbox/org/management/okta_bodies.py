@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+TOKEN = "00test-api-token-for-the-sandbox"
+
 MakeApp = Callable[..., dict[str, Any]]
 
 
