@@ -4,6 +4,7 @@ import base64
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +22,9 @@ from broker.keyring import (
 from broker.models import SealedSecret
 from broker.settings import Secret, Settings
 from broker.vault import SecretTampered, Vault, key_usage, retire_unused, rotate
+
+if TYPE_CHECKING:
+    from tests.conftest import Database
 
 ROWS = 25
 BATCH = 4  # 25 rows in batches of 4: seven batches, the last one short
@@ -40,12 +44,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    # Local on purpose: the shared fixture that also runs on PostgreSQL will replace it.
-    engine = make_engine(settings.database_url)
-    Base.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+def factory(db: Database) -> sessionmaker[Session]:
+    return db.sessions  # SQLite and PostgreSQL (tests/conftest.py)
 
 
 @pytest.fixture
@@ -279,44 +279,46 @@ def test_batch_size_must_be_positive(settings: Settings, factory: sessionmaker[S
 
 
 @pytest.fixture
-def cli_env(
-    settings: Settings, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
-) -> Settings:
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[sessionmaker[Session]]:
+    """The commands read the environment: a SQLite database at the URL they are given."""
     monkeypatch.setenv("LATCHKEY_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("LATCHKEY_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("LATCHKEY_MASTER_KEY_FILE", str(settings.master_key_file))
     monkeypatch.delenv("LATCHKEY_MASTER_KEYS", raising=False)
-    return settings
+    engine = make_engine(settings.database_url)
+    Base.metadata.create_all(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 def test_cli_generate_status_rotate_retire(
-    cli_env: Settings, factory: sessionmaker[Session]
+    settings: Settings, cli_env: sessionmaker[Session]
 ) -> None:
     runner = CliRunner()
     created = runner.invoke(keys, ["generate"])
     assert created.exit_code == 0, created.output
-    first = load_keyring(cli_env).active.kid
+    first = load_keyring(settings).active.kid
     assert f"with master key {first}" in created.output
-    assert (cli_env.master_key_file.stat().st_mode & 0o777) == 0o600
+    assert (settings.master_key_file.stat().st_mode & 0o777) == 0o600
 
     again = runner.invoke(keys, ["generate"])
     assert again.exit_code == 0
     assert "already exists" in again.output
-    assert load_keyring(cli_env).kids == (first,)
+    assert load_keyring(settings).kids == (first,)
 
-    vault = Vault.from_settings(cli_env)
-    with transaction(factory) as session:
+    vault = Vault.from_settings(settings)
+    with transaction(cli_env) as session:
         for n in range(5):
             vault.seal(session, f"s{n}", "p")
 
     status = runner.invoke(keys, ["status"])
     assert status.exit_code == 0, status.output
-    assert first in status.output
-    assert "5" in status.output
+    rows = [line.split() for line in status.output.splitlines()]
+    assert [first, "*", "5"] in rows
 
     rotated = runner.invoke(keys, ["rotate", "--batch-size", "2"])
     assert rotated.exit_code == 0, rotated.output
-    second = load_keyring(cli_env).active.kid
+    second = load_keyring(settings).active.kid
     assert f"Added master key {second}" in rotated.output
     assert "Re-wrapped 5 of 5 data key(s) in 3 batch(es)." in rotated.output
 
@@ -327,18 +329,20 @@ def test_cli_generate_status_rotate_retire(
     retired = runner.invoke(keys, ["retire"])
     assert retired.exit_code == 0, retired.output
     assert first in retired.output
-    assert load_keyring(cli_env).kids == (second,)
+    assert load_keyring(settings).kids == (second,)
 
     outputs = created.output + status.output + rotated.output + resumed.output + retired.output
-    material = base64.b64encode(load_keyring(cli_env).active.reveal()).decode()
+    material = base64.b64encode(load_keyring(settings).active.reveal()).decode()
     assert material not in outputs
 
 
-def test_cli_status_flags_a_missing_key(
-    cli_env: Settings, factory: sessionmaker[Session], sealed: dict[str, str]
-) -> None:
-    cli_env.master_key_file.unlink()
-    generate_keyring(cli_env.master_key_file)
+def test_cli_status_flags_a_missing_key(settings: Settings, cli_env: sessionmaker[Session]) -> None:
+    generate_keyring(settings.master_key_file)
+    with transaction(cli_env) as session:
+        for n in range(ROWS):
+            Vault.from_settings(settings).seal(session, f"s{n}", "p")
+    settings.master_key_file.unlink()
+    generate_keyring(settings.master_key_file)
     result = CliRunner().invoke(keys, ["status"])
     assert result.exit_code == 1
     assert "MISSING" in result.output
@@ -346,10 +350,10 @@ def test_cli_status_flags_a_missing_key(
 
 
 def test_cli_rotate_explains_an_inline_keyring(
-    cli_env: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, cli_env: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    generate_keyring(cli_env.master_key_file)
-    monkeypatch.setenv("LATCHKEY_MASTER_KEYS", cli_env.master_key_file.read_text())
+    generate_keyring(settings.master_key_file)
+    monkeypatch.setenv("LATCHKEY_MASTER_KEYS", settings.master_key_file.read_text())
     result = CliRunner().invoke(keys, ["rotate"])
     assert result.exit_code == 1
     assert "LATCHKEY_MASTER_KEYS" in result.output

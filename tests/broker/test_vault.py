@@ -1,24 +1,23 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from broker.db import Base, make_engine, make_session_factory, new_id, transaction
+from broker.db import new_id, transaction
 from broker.keyring import Keyring, new_master_key
 from broker.models import SealedSecret
 from broker.vault import MasterKeyMissing, SecretTampered, Vault, VaultError
 
+if TYPE_CHECKING:
+    from tests.conftest import Database
+
 
 @pytest.fixture
-def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    # Local on purpose: the shared fixture that also runs on PostgreSQL will replace it.
-    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
-    Base.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+def factory(db: Database) -> sessionmaker[Session]:
+    return db.sessions  # SQLite and PostgreSQL (tests/conftest.py)
 
 
 @pytest.fixture
