@@ -103,7 +103,13 @@ class Vault:
         session.add(secret)
         return secret
 
-    def open(self, secret: SealedSecret) -> bytes:
+    def open(self, secret: SealedSecret, *, purpose: str | None = None) -> bytes:
+        """The plaintext. Pass the `purpose` the caller expects: a row reached through a swapped
+        reference (the TOTP id pointing at a password row) is then refused as well."""
+        if purpose is not None and purpose != secret.purpose:
+            raise SecretTampered(
+                f"secret {secret.id} is not a {purpose!r} secret", secret_id=secret.id
+            )
         dek = self._unwrap(secret)
         try:
             return AESGCM(dek).decrypt(
@@ -114,9 +120,9 @@ class Vault:
                 f"secret {secret.id} does not authenticate", secret_id=secret.id
             ) from None
 
-    def open_text(self, secret: SealedSecret) -> str:
+    def open_text(self, secret: SealedSecret, *, purpose: str | None = None) -> str:
         try:
-            return self.open(secret).decode("utf-8")
+            return self.open(secret, purpose=purpose).decode("utf-8")
         except UnicodeDecodeError:
             raise VaultError(f"secret {secret.id} is not text", secret_id=secret.id) from None
 

@@ -128,6 +128,14 @@ def test_tampering_is_detected(factory: sessionmaker[Session], vault: Vault, how
     assert caught.value.secret_id == target.id
 
 
+def test_a_row_of_another_purpose_is_refused(factory: sessionmaker[Session], vault: Vault) -> None:
+    # An account whose TOTP reference was pointed at its password row.
+    password = _load(factory, _seal(factory, vault, "hunter2", "account.password"))
+    assert vault.open_text(password, purpose="account.password") == "hunter2"
+    with pytest.raises(SecretTampered, match=r"account\.totp"):
+        vault.open_text(password, purpose="account.totp")
+
+
 def test_row_wrapped_by_an_unknown_master_key(factory: sessionmaker[Session], vault: Vault) -> None:
     secret = _load(factory, _seal(factory, vault, "s", "p"))
     stranger = Vault(Keyring([new_master_key("other")]))
