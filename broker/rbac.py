@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select, union, union_all
+from sqlalchemy import BindParameter, CompoundSelect, Select, bindparam, select, union, union_all
 from sqlalchemy.orm import Session, aliased
 
 from broker.models import (
@@ -124,10 +124,16 @@ def assignable(member: MemberFacts, role: ItemRole | None) -> bool:
 # --- the facts (queries) -----------------------------------------------------------------------
 
 
-def _ancestor_collections(account_id: str) -> Select[Any]:
+# Statements are built once with bound parameters: building a recursive CTE per call costs more
+# than running it (bench/rbac.py).
+_ACCOUNT: BindParameter[str] = bindparam("account_id")
+_MEMBER: BindParameter[str] = bindparam("member_id")
+
+
+def _ancestor_collections() -> Select[Any]:
     """Ids of the collections holding the account, and of all their ancestors."""
     holding = select(CollectionItem.collection_id.label("id")).where(
-        CollectionItem.account_id == account_id
+        CollectionItem.account_id == _ACCOUNT
     )
     tree = holding.cte("account_collections", recursive=True)
     parent = aliased(Collection)
@@ -139,23 +145,41 @@ def _ancestor_collections(account_id: str) -> Select[Any]:
     return select(tree.c.id)
 
 
-def _teams_of(member_id: str) -> Select[Any]:
-    return select(TeamMembership.team_id).where(TeamMembership.member_id == member_id)
+def _granted_roles_statement() -> CompoundSelect[Any]:
+    collections = _ancestor_collections()
+    teams = select(TeamMembership.team_id).where(TeamMembership.member_id == _MEMBER)
+    return union_all(
+        select(Share.role).where(Share.account_id == _ACCOUNT, Share.member_id == _MEMBER),
+        select(Share.role).where(Share.account_id == _ACCOUNT, Share.team_id.in_(teams)),
+        select(Share.role).where(Share.collection_id.in_(collections), Share.member_id == _MEMBER),
+        select(Share.role).where(Share.collection_id.in_(collections), Share.team_id.in_(teams)),
+    )
+
+
+def _assignment_grants_statement() -> Select[Any]:
+    reaching = (Share.account_id == _ACCOUNT) | Share.collection_id.in_(_ancestor_collections())
+    direct = select(Share.member_id.label("member_id"), Share.role.label("role")).where(
+        reaching, Share.member_id.is_not(None)
+    )
+    via_team = (
+        select(TeamMembership.member_id.label("member_id"), Share.role.label("role"))
+        .join(Share, Share.team_id == TeamMembership.team_id)
+        .where(reaching)
+    )
+    grants = union(direct, via_team).subquery()
+    return select(Member.id, Member.role, Member.active, Member.external_id, grants.c.role).join(
+        grants, grants.c.member_id == Member.id
+    )
+
+
+_GRANTED_ROLES = _granted_roles_statement()
+_ASSIGNMENT_GRANTS = _assignment_grants_statement()
 
 
 def granted_roles(session: Session, member_id: str, account_id: str) -> list[ItemRole]:
     """Every role a share gives the member on the account, by any path."""
-    collections = _ancestor_collections(account_id)
-    teams = _teams_of(member_id)
-    branches = [
-        select(Share.role).where(Share.account_id == account_id, Share.member_id == member_id),
-        select(Share.role).where(Share.account_id == account_id, Share.team_id.in_(teams)),
-        select(Share.role).where(
-            Share.collection_id.in_(collections), Share.member_id == member_id
-        ),
-        select(Share.role).where(Share.collection_id.in_(collections), Share.team_id.in_(teams)),
-    ]
-    return [ItemRole(r) for r in session.scalars(union_all(*branches))]
+    rows = session.execute(_GRANTED_ROLES, {"account_id": account_id, "member_id": member_id})
+    return [ItemRole(r) for r in rows.scalars()]
 
 
 def effective_role(session: Session, member: MemberFacts, account_id: str) -> ItemRole | None:
@@ -223,35 +247,17 @@ can_edit_settings = can_toggle_feature
 
 def assignment_set(session: Session, account_id: str) -> frozenset[str]:
     """Okta user ids that must be assigned to the account's Bookmark app."""
-    collections = _ancestor_collections(account_id)
-    reaching = (Share.account_id == account_id) | Share.collection_id.in_(collections)
-    direct = select(Share.member_id.label("member_id"), Share.role.label("role")).where(
-        reaching, Share.member_id.is_not(None)
-    )
-    via_team = (
-        select(TeamMembership.member_id.label("member_id"), Share.role.label("role"))
-        .join(Share, Share.team_id == TeamMembership.team_id)
-        .where(reaching)
-    )
-    grants = union(direct, via_team).subquery()
-    rows = session.execute(
-        select(Member.id, Member.role, Member.active, Member.external_id, grants.c.role).join(
-            grants, grants.c.member_id == Member.id
-        )
-    )
-    return _assignable_ids(
-        (MemberFacts(mid, WorkspaceRole(r), act, ext), ItemRole(g)) for mid, r, act, ext, g in rows
-    )
-
-
-def _assignable_ids(grants: Iterable[tuple[MemberFacts, ItemRole]]) -> frozenset[str]:
-    roles: dict[MemberFacts, list[ItemRole]] = defaultdict(list)
-    for member, role in grants:
-        roles[member].append(role)
+    best: dict[MemberFacts, ItemRole] = {}
+    for mid, role, active, ext, granted in session.execute(
+        _ASSIGNMENT_GRANTS, {"account_id": account_id}
+    ):
+        member = MemberFacts(mid, WorkspaceRole(role), active, ext)
+        if _stronger(ItemRole(granted), best.get(member)):
+            best[member] = ItemRole(granted)
     return frozenset(
         m.external_id
-        for m, rs in roles.items()
-        if m.external_id and assignable(m, cap_for(m.role, strongest(rs)))
+        for m, r in best.items()
+        if m.external_id and assignable(m, cap_for(m.role, r))
     )
 
 
@@ -320,7 +326,14 @@ def assignment_sets(
                 Account.workspace_id == workspace_id, Account.deleted_at.is_(None)
             )
         )
+    # The rule, evaluated once per member and role rather than once per grant.
+    verdict = {
+        (m.id, role): assignable(m, cap_for(m.role, role))
+        for m in graph.members.values()
+        for role in ItemRole
+    }
     lineage: dict[str, list[str]] = {}
+    by_target: dict[str, dict[str, ItemRole]] = {}
 
     def ancestors(collection_id: str) -> list[str]:
         if collection_id not in lineage:
@@ -328,15 +341,37 @@ def assignment_sets(
             lineage[collection_id] = [collection_id, *(ancestors(parent) if parent else [])]
         return lineage[collection_id]
 
+    def grants_on(target: str) -> dict[str, ItemRole]:
+        """Strongest role per member that the shares on one account or collection give."""
+        if target not in by_target:
+            best: dict[str, ItemRole] = {}
+            for member_id, team_id, role in graph.shares.get(target, ()):
+                ids = [member_id] if member_id else graph.team_members.get(team_id or "", ())
+                for mid in ids:
+                    if mid in graph.members and _stronger(role, best.get(mid)):
+                        best[mid] = role
+            by_target[target] = best
+        return by_target[target]
+
     result: dict[str, frozenset[str]] = {}
     for account_id in account_ids:
-        targets = {f"a:{account_id}"}
+        targets = [f"a:{account_id}"]
         for holder in graph.holders.get(account_id, ()):
-            targets.update(f"c:{c}" for c in ancestors(holder))
-        grants: list[tuple[MemberFacts, ItemRole]] = []
-        for target in targets:
-            for member_id, team_id, role in graph.shares.get(target, ()):
-                ids = [member_id] if member_id else graph.team_members.get(team_id or "", [])
-                grants.extend((graph.members[i], role) for i in ids if i in graph.members)
-        result[account_id] = _assignable_ids(grants)
+            targets.extend(f"c:{c}" for c in ancestors(holder))
+        merged = grants_on(targets[0])
+        if len(targets) > 1:
+            merged = dict(merged)
+            for target in targets[1:]:
+                for mid, role in grants_on(target).items():
+                    if _stronger(role, merged.get(mid)):
+                        merged[mid] = role
+        result[account_id] = frozenset(
+            graph.members[mid].external_id or ""
+            for mid, role in merged.items()
+            if verdict[(mid, role)]
+        )
     return result
+
+
+def _stronger(role: ItemRole, than: ItemRole | None) -> bool:
+    return than is None or _STRENGTH[role] > _STRENGTH[than]
