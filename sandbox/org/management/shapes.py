@@ -37,7 +37,7 @@ def app_json(base_url: str, app: OrgApp) -> Json:
         "status": app.status,
         "created": timestamp(app.created),
         "lastUpdated": timestamp(app.last_updated),
-        "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
+        "accessibility": {"selfService": False},
         "visibility": {
             "autoLaunch": False,
             "autoSubmitToolbar": False,
@@ -53,12 +53,10 @@ def app_json(base_url: str, app: OrgApp) -> Json:
         "settings": {
             **settings,
             "app": app_settings,
-            "notifications": {
-                "vpn": {"network": {"connection": "DISABLED"}, "message": None, "helpUrl": None}
-            },
+            "notifications": {"vpn": {"network": {"connection": "DISABLED"}}},
             "manualProvisioning": False,
             "implicitAssignment": False,
-            "notes": {"admin": None, "enduser": None},
+            "notes": {},
         },
         "_links": {
             "uploadLogo": _href(f"{api}/logo", hints={"allow": ["POST"]}),
@@ -83,7 +81,6 @@ def app_user_json(
 ) -> Json:
     return {
         "id": user.id,
-        "externalId": None,
         "created": timestamp(assigned),
         "lastUpdated": timestamp(assigned),
         "scope": scope,
