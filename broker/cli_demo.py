@@ -181,7 +181,7 @@ def _show(console: Console, session: Session, vault: Vault, demo_ws: DemoWorkspa
     if with_code is not None and with_code.totp_secret_id:
         sealed = session.get(SealedSecret, with_code.totp_secret_id)
         assert sealed is not None
-        code = current_code(vault.open_text(sealed))
+        code = current_code(vault.open_text(sealed, purpose="account.totp"))
         console.print(
             f"Verification code for {with_code.name}, made inside the broker from the sealed "
             f"secret: {code.code} (valid {code.remaining:.0f} s more)."
