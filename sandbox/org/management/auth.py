@@ -21,11 +21,12 @@ def extra_tokens(ctx: OrgContext) -> set[str]:
 
 def authenticate(ctx: OrgContext, authorization: str | None) -> str | None:
     """The caller's token, or None when the header is missing, malformed or unknown."""
-    if not authorization:
+    # Okta's Python SDK 3.x sends `SSWS<token>` without the space (`Configuration.auth_settings`),
+    # and works against real orgs: the scheme is a prefix, not a word.
+    if not authorization or not authorization.startswith("SSWS"):
         return None
-    scheme, _, token = authorization.partition(" ")
-    token = token.strip()
-    if scheme != "SSWS" or not token:
+    token = authorization.removeprefix("SSWS").strip()
+    if not token:
         return None
     for accepted in (ctx.api_token, *extra_tokens(ctx)):
         if hmac.compare_digest(token.encode(), accepted.encode()):

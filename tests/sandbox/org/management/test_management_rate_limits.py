@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from sandbox.serve import RunningOrg
-from tests.sandbox.org.management.okta_bodies import TOKEN, MakeApp
+from tests.sandbox.org.management.okta_bodies import TOKEN, MakeApp, fresh_window
 
 
 def _date(response: httpx.Response) -> float:
@@ -35,8 +35,9 @@ def test_every_answer_carries_the_rate_limit_headers_and_date(
 
 
 def test_the_apps_bucket_gives_one_token_half_of_100_per_minute(
-    api: httpx.Client, control: httpx.Client
+    org: RunningOrg, api: httpx.Client, control: httpx.Client
 ) -> None:
+    fresh_window(org)
     answers = [api.get("/api/v1/apps") for _ in range(51)]
 
     limits = {r.headers["X-Rate-Limit-Limit"] for r in answers}
@@ -66,6 +67,7 @@ def test_a_second_token_gets_its_own_share_until_the_org_bucket_is_spent(
     control.put("/limits", json={"limits": {"apps": 10}})
     second = control.post("/tokens").json()["token"]
     third = control.post("/tokens").json()["token"]
+    fresh_window(org)
 
     def calls(token: str, n: int) -> list[int]:
         headers = {"Authorization": f"SSWS {token}"}
@@ -90,10 +92,11 @@ def test_the_limit_resets_at_x_rate_limit_reset(api: httpx.Client, control: http
 
 
 def test_a_time_scale_of_60_passes_an_okta_minute_in_a_second(
-    api: httpx.Client, control: httpx.Client
+    org: RunningOrg, api: httpx.Client, control: httpx.Client
 ) -> None:
     control.put("/clock", json={"scale": 60})
     control.put("/limits", json={"limits": {"apps": 2}})  # one call per token per minute
+    fresh_window(org, need=30)
     first = api.get("/api/v1/apps")
     throttled = api.get("/api/v1/apps")
     okta_seconds_to_wait = int(throttled.headers["X-Rate-Limit-Reset"]) - _date(throttled)
