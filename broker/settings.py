@@ -38,6 +38,15 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (_env(name) or "").split(",") if item.strip())
+
+
+def _secret(name: str) -> Secret | None:
+    value = _env(name)
+    return Secret(value) if value else None
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -46,6 +55,26 @@ class Settings:
     # A master keyring given inline (same format as the file) wins over the file.
     master_keys: Secret | None = field(default=None)
     broker_url: str = "http://127.0.0.1:8400"
+    # Sign-in with Okta (OIDC): the issuer is https://{org} (org server) or .../oauth2/{id}.
+    oidc_issuer: str = "http://127.0.0.1:8410"
+    oidc_client_id: str = ""
+    oidc_client_secret: Secret | None = None
+    # The workspace whose members sign in here (one workspace per broker deployment).
+    workspace_name: str = "Demo"
+    # `chrome-extension://<id>` origins allowed to call the extension API.
+    extension_origins: tuple[str, ...] = ()
+    session_ttl_s: int = 8 * 3600
+    # SCIM bearer token Okta provisions with (compared in constant time; never logged).
+    scim_token: Secret | None = None
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        return self.broker_url.rstrip("/") + "/auth/callback"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies everywhere but plain-http loopback development."""
+        return not self.broker_url.startswith(("http://127.0.0.1", "http://localhost"))
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -59,4 +88,11 @@ class Settings:
             master_key_file=key_file,
             master_keys=Secret(inline) if inline else None,
             broker_url=_env("LATCHKEY_BROKER_URL", "http://127.0.0.1:8400") or "",
+            oidc_issuer=_env("LATCHKEY_OIDC_ISSUER", "http://127.0.0.1:8410") or "",
+            oidc_client_id=_env("LATCHKEY_OIDC_CLIENT_ID", "") or "",
+            oidc_client_secret=_secret("LATCHKEY_OIDC_CLIENT_SECRET"),
+            workspace_name=_env("LATCHKEY_WORKSPACE", "Demo") or "Demo",
+            extension_origins=_list("LATCHKEY_EXTENSION_ORIGINS"),
+            session_ttl_s=int(_env("LATCHKEY_SESSION_TTL_S", str(8 * 3600)) or 8 * 3600),
+            scim_token=_secret("LATCHKEY_SCIM_TOKEN"),
         )
