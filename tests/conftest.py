@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-import broker.models  # noqa: F401  (registers the tables)
+import broker.schema  # noqa: F401  (registers every table)
 from broker.db import Base, make_engine, make_session_factory
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import broker.models  # noqa: F401  (registers the tables)
+import broker.schema  # noqa: F401  (registers every table)
 from broker.db import Base, make_engine
 
 config = context.config

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from broker import audit
 from broker.errors import Conflict, InvalidInput, NotFound
-from broker.models import Workspace
+from broker.models import SealedSecret, TokenStatus, Workspace, utcnow
 from broker.outbox import live_account_ids, request_sync
 from broker.services._lookup import clean_name
+from broker.services.accounts import Sealer
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
@@ -87,4 +88,52 @@ def set_extended_access(
     )
     if enabled:
         request_sync(session, live_account_ids(workspace_id), "extended access turned on")
+    return workspace
+
+
+def set_okta_token(
+    session: Session,
+    workspace_id: str,
+    token: str,
+    *,
+    vault: Sealer,
+    actor_id: str | None = None,
+) -> Workspace:
+    """Store the Okta API token sealed; it is never shown back. Status: unchecked until tested."""
+    workspace = get_workspace(session, workspace_id)
+    token = token.strip()
+    if not token or len(token) > 512 or any(c.isspace() for c in token):
+        raise InvalidInput(
+            "The API token must be a single word of 1-512 characters.", field="okta_token"
+        )
+    old = workspace.okta_token_secret_id
+    workspace.okta_token_secret_id = vault.seal(session, token, "workspace.okta_token").id
+    session.flush()
+    if old:
+        session.execute(delete(SealedSecret).where(SealedSecret.id == old))
+    workspace.okta_token_status = TokenStatus.UNCHECKED
+    workspace.okta_token_error = None
+    audit.record(
+        session,
+        workspace_id,
+        "settings.okta_token_changed",
+        actor_id=actor_id,
+        target_type="workspace",
+        target_id=workspace_id,
+    )
+    return workspace
+
+
+def record_token_check(
+    session: Session, workspace_id: str, *, ok: bool, error: str | None = None
+) -> Workspace:
+    """What Okta said of the token (Test connection, or a 401 during sync: *Update*)."""
+    workspace = get_workspace(session, workspace_id)
+    was_refused = workspace.okta_token_status is TokenStatus.INVALID
+    workspace.okta_token_status = TokenStatus.OK if ok else TokenStatus.INVALID
+    workspace.okta_token_error = None if ok else error
+    workspace.okta_token_checked_at = utcnow()
+    if ok and was_refused:
+        # Syncing paused while the token was refused: everything extended is due again.
+        request_sync(session, live_account_ids(workspace_id), "Okta token accepted")
     return workspace

@@ -1,0 +1,11 @@
+"""Every table of the broker, in one import: the metadata Alembic, tests and `create_all` use.
+
+A module that defines tables adds its import here (one line each, alphabetical).
+"""
+
+from __future__ import annotations
+
+import broker.models  # noqa: F401
+from broker.db import Base
+
+metadata = Base.metadata

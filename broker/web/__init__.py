@@ -1,0 +1,1 @@
+"""The broker's HTTP side: app factory, sign-in, launch, extension API, pages."""
