@@ -9,6 +9,7 @@ from broker.cli_keys import keys
 from broker.db import make_engine
 from broker.migrate import current_revision, head_revision, upgrade
 from broker.settings import Settings
+from sandbox.cli import sandbox
 
 
 @click.group()
@@ -47,15 +48,4 @@ def db_current() -> None:
 main.add_command(keys)
 main.add_command(seed)
 main.add_command(demo)
-
-
-def _add_sandbox() -> None:
-    # The sandbox is the outside world: the command exists only where its package is installed.
-    try:
-        from sandbox.cli import sandbox
-    except ImportError:  # pragma: no cover - the distribution always ships it
-        return
-    main.add_command(sandbox)
-
-
-_add_sandbox()
+main.add_command(sandbox)

@@ -67,6 +67,13 @@ def _demo_logins(settings: Settings, sites_url: str) -> list[DemoLogin]:
     ]
 
 
+def _okta_ids() -> dict[str, str]:
+    """The sandbox org's user ids, so the demo members are the people who sign in there."""
+    from sandbox.seed import SEED_USERS
+
+    return {user.login: user.id for user in SEED_USERS}
+
+
 def _vault(settings: Settings) -> Vault:
     try:
         return Vault(load_keyring(settings))
@@ -82,7 +89,7 @@ def _seed(settings: Settings, sites_url: str) -> tuple[DemoWorkspace, Vault]:
     vault = _vault(settings)
     sessions = make_session_factory(engine)
     with transaction(sessions) as session:
-        demo_ws = seed_demo(session, vault, _demo_logins(settings, sites_url))
+        demo_ws = seed_demo(session, vault, _demo_logins(settings, sites_url), okta_ids=_okta_ids())
     engine.dispose()
     return demo_ws, vault
 

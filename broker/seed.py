@@ -1,8 +1,8 @@
 """`latchkey seed demo`: a demo workspace that shows every way access is granted or refused.
 
 Members: an Owner, an Admin, a User who reaches an account only through a team, a User who reaches
-one only through a nested collection, a Login-only member, a member with no access and a
-deactivated member. Accounts: one per demo login site (the caller passes their URLs and
+one only through a nested collection, a Login-only member, a member with no access, a
+deactivated member and one who did not come from Okta. Accounts: one per demo login site (the caller passes their URLs and
 credentials, so no secret lives in the repository), with and without a verification-code step.
 """
 
@@ -20,6 +20,11 @@ from broker.services.accounts import AccountInput, Sealer
 from broker.services.shares import Subject, Target
 
 DEMO_WORKSPACE = "Demo"
+OWNER = "owner@example.com"
+TEAM_USER = "collaborator@example.com"
+NESTED_USER = "member@example.com"
+LOGIN_ONLY = "loginonly@example.com"
+FORMER = "former@example.com"
 
 
 @dataclass(frozen=True)
@@ -44,23 +49,24 @@ class DemoMember:
 
 
 def demo_members(okta_ids: dict[str, str] | None = None) -> list[DemoMember]:
-    """The demo's people; `okta_ids` (by email) are their Okta user ids where known."""
+    """The demo's people; `okta_ids` (by email) are their Okta user ids (the sandbox org's)."""
     ids = okta_ids or {}
 
     def okta(email: str) -> str | None:
         return ids.get(email, "00u" + email.split("@")[0].replace(".", "").ljust(17, "0")[:17])
 
     people = [
-        ("owner@example.com", "Olivia Owner", WorkspaceRole.OWNER, "owns every account"),
+        (OWNER, "Olivia Owner", WorkspaceRole.OWNER, "owns every account"),
         ("admin@example.com", "Adam Admin", WorkspaceRole.ADMIN, "manages settings, no accounts"),
-        ("team.user@example.com", "Tess Team", WorkspaceRole.USER, "reaches one via a team"),
-        ("nested.user@example.com", "Nate Nested", WorkspaceRole.USER, "via a nested collection"),
-        ("login.only@example.com", "Lou Loginonly", WorkspaceRole.LOGIN_ONLY, "never launches"),
-        ("no.access@example.com", "Nora Noaccess", WorkspaceRole.USER, "no share at all"),
-        ("former@example.com", "Fred Former", WorkspaceRole.USER, "deactivated"),
+        (TEAM_USER, "Casey Collaborator", WorkspaceRole.USER, "reaches one via a team"),
+        (NESTED_USER, "Morgan Member", WorkspaceRole.USER, "via a nested collection"),
+        (LOGIN_ONLY, "Lee Loginonly", WorkspaceRole.LOGIN_ONLY, "never launches"),
+        ("outsider@example.com", "Oscar Outsider", WorkspaceRole.USER, "no share at all"),
+        (FORMER, "Fred Former", WorkspaceRole.USER, "deactivated"),
+        ("local@example.com", "Lana Local", WorkspaceRole.USER, "not from Okta: cannot extend"),
     ]
     return [
-        DemoMember(email, name, role, None if email.startswith("no.") else okta(email), story)
+        DemoMember(email, name, role, None if email.startswith("local") else okta(email), story)
         for email, name, role, story in people
     ]
 
@@ -120,27 +126,27 @@ def seed_demo(
     prod = collections.create_collection(session, ws, "Production", parent_id=infra.id)
     collections.add_account(session, ws, prod.id, with_code.id)
     support = teams.create_team(session, ws, "Support")
-    teams.add_members(session, ws, support.id, [people["team.user@example.com"].id])
+    teams.add_members(session, ws, support.id, [people[TEAM_USER].id])
 
     def grant(who: Subject, on: Target, role: ItemRole) -> None:
         shares.share(session, ws, who, on, role)
 
-    owner = Subject(member_id=people["owner@example.com"].id)
+    owner = Subject(member_id=people[OWNER].id)
     for account in created:
         grant(owner, Target(account_id=account.id), ItemRole.OWNER)
     grant(Subject(team_id=support.id), Target(account_id=single.id), ItemRole.COLLABORATOR)
     grant(
-        Subject(member_id=people["nested.user@example.com"].id),
+        Subject(member_id=people[NESTED_USER].id),
         Target(collection_id=engineering.id),
         ItemRole.COLLABORATOR,
     )
-    for email in ("login.only@example.com", "former@example.com"):
+    for email in (LOGIN_ONLY, FORMER):
         grant(
             Subject(member_id=people[email].id),
             Target(account_id=two_step.id),
             ItemRole.COLLABORATOR,
         )
-    members.deactivate(session, ws, people["former@example.com"].id)
+    members.deactivate(session, ws, people[FORMER].id)
     workspaces.set_extended_access(session, ws, True)
     return DemoWorkspace(ws, {e: m.id for e, m in people.items()}, [a.id for a in created])
 

@@ -7,13 +7,17 @@ interrupted, and prints how to reach them.
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 from contextlib import ExitStack
+from pathlib import Path
 
 import click
 
 from sandbox import seed
+from sandbox.apps.accounts import DemoCredentials
+from sandbox.apps.seed import SiteSeed, demo_seed
 from sandbox.serve import serve, serve_org
 
 
@@ -31,6 +35,14 @@ from sandbox.serve import serve, serve_org
     help="The SSWS token the org accepts (default: a random one, printed once).",
 )
 @click.option("--no-control-plane", is_flag=True, help="Do not serve /_sandbox endpoints.")
+@click.option(
+    "--sites-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="LATCHKEY_DEMO_SITES_FILE",
+    default=".latchkey/demo-sites.json",
+    show_default=True,
+    help="Accounts for the demo sites (written by `latchkey demo`); fresh ones when absent.",
+)
 @click.pass_context
 def sandbox(
     ctx: click.Context,
@@ -39,11 +51,14 @@ def sandbox(
     apps_port: int,
     api_token: str | None,
     no_control_plane: bool,
+    sites_file: Path,
 ) -> None:
     """Serve the sandbox Okta org and the demo login sites."""
     if ctx.invoked_subcommand is not None:
         return
     from sandbox.apps import create_apps_app
+
+    sites = load_sites_file(sites_file)
 
     token = api_token or "00" + secrets.token_urlsafe(30)
     control_plane = not no_control_plane
@@ -53,7 +68,7 @@ def sandbox(
         )
         apps_url = stack.enter_context(
             serve(
-                lambda _url: create_apps_app(control_plane=control_plane),
+                lambda _url: create_apps_app(sites, control_plane=control_plane),
                 host=host,
                 port=apps_port,
             )
@@ -63,6 +78,21 @@ def sandbox(
             threading.Event().wait()
         except KeyboardInterrupt:
             click.echo("Stopping the sandbox.")
+
+
+def load_sites_file(path: Path) -> tuple[SiteSeed, ...] | None:
+    """The demo sites' accounts that `latchkey demo` sealed in the broker's vault, if any."""
+    if not path.is_file():
+        return None
+    try:
+        entries = json.loads(path.read_text())
+        given = {
+            e["site"]: DemoCredentials(e["username"], e["password"], e.get("totp_secret"))
+            for e in entries
+        }
+    except (ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(f"{path} is not a demo sites file: {exc}") from None
+    return demo_seed(given)
 
 
 def _announce(org_url: str, apps_url: str, token: str, *, shown_token: bool, control: bool) -> None:
