@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broker import audit, rbac
@@ -39,14 +42,27 @@ def extend_account(session: Session, actor: Member, account_id: str) -> OktaExte
     return extension
 
 
-def remove_from_okta(session: Session, actor: Member, account_id: str) -> OktaExtension:
-    """*Remove from Okta*: sync deletes the app; the account itself is untouched."""
+def _extension(
+    session: Session, actor: Member, account_id: str, allowed: Callable[..., bool], refusal: str
+) -> tuple[Account, OktaExtension]:
     account = get(session, Account, actor.workspace_id, account_id)
     extension = session.get(OktaExtension, account.id)
     if extension is None:
         raise NotFound("This account is not extended to Okta.")
-    if not rbac.can_remove_from_okta(session, actor, account.id):
-        raise PermissionDenied("Only an Owner of this account can remove it from Okta.")
+    if not allowed(session, actor, account.id):
+        raise PermissionDenied(refusal)
+    return account, extension
+
+
+def remove_from_okta(session: Session, actor: Member, account_id: str) -> OktaExtension:
+    """*Remove from Okta*: sync deletes the app; the account itself is untouched."""
+    account, extension = _extension(
+        session,
+        actor,
+        account_id,
+        rbac.can_remove_from_okta,
+        "Only an Owner of this account can remove it from Okta.",
+    )
     extension.removal_requested_at = utcnow()
     extension.sync_state = SyncState.REMOVING
     audit.record(
@@ -62,12 +78,22 @@ def remove_from_okta(session: Session, actor: Member, account_id: str) -> OktaEx
 
 
 def sync_account(session: Session, actor: Member, account_id: str) -> OktaExtension:
-    """*Sync account manually*."""
-    account = get(session, Account, actor.workspace_id, account_id)
-    extension = session.get(OktaExtension, account.id)
-    if extension is None:
-        raise NotFound("This account is not extended to Okta.")
-    if not rbac.can_sync(session, actor, account.id):
-        raise PermissionDenied("Only an Owner of this account can sync it.")
+    """*Sync account manually* (and each account of *Sync with Okta* on My Profile)."""
+    account, extension = _extension(
+        session, actor, account_id, rbac.can_sync, "Only an Owner of this account can sync it."
+    )
     request_sync(session, [account.id], "manual sync")
     return extension
+
+
+def sync_all(session: Session, actor: Member) -> list[str]:
+    """*Sync with Okta* on My Profile: every extended account the member may sync."""
+    extended = session.scalars(
+        select(OktaExtension.account_id).where(
+            OktaExtension.workspace_id == actor.workspace_id,
+            OktaExtension.removal_requested_at.is_(None),
+        )
+    ).all()
+    allowed = [a for a in extended if rbac.can_sync(session, actor, a)]
+    request_sync(session, allowed, "Sync with Okta from My Profile")
+    return allowed

@@ -132,38 +132,28 @@ def deactivate(
     session: Session, workspace_id: str, member_id: str, *, actor_id: str | None = None
 ) -> Member:
     """The member can no longer launch; every extended account they reached is re-synced."""
-    member = get(session, Member, workspace_id, member_id)
-    if member.active:
-        member.active = False
-        member.deactivated_at = utcnow()
-        audit.record(
-            session,
-            workspace_id,
-            "member.deactivated",
-            actor_id=actor_id,
-            target_type="member",
-            target_id=member.id,
-        )
-        request_sync(session, accounts_reached_by_member(member.id), "member deactivated")
-    return member
+    return _set_active(session, workspace_id, member_id, False, actor_id)
 
 
 def reactivate(
     session: Session, workspace_id: str, member_id: str, *, actor_id: str | None = None
 ) -> Member:
+    return _set_active(session, workspace_id, member_id, True, actor_id)
+
+
+def _set_active(
+    session: Session, workspace_id: str, member_id: str, active: bool, actor_id: str | None
+) -> Member:
     member = get(session, Member, workspace_id, member_id)
-    if not member.active:
-        member.active = True
-        member.deactivated_at = None
-        audit.record(
-            session,
-            workspace_id,
-            "member.reactivated",
-            actor_id=actor_id,
-            target_type="member",
-            target_id=member.id,
-        )
-        request_sync(session, accounts_reached_by_member(member.id), "member reactivated")
+    if member.active == active:
+        return member
+    member.active = active
+    member.deactivated_at = None if active else utcnow()
+    action = "member.reactivated" if active else "member.deactivated"
+    audit.record(
+        session, workspace_id, action, actor_id=actor_id, target_type="member", target_id=member.id
+    )
+    request_sync(session, accounts_reached_by_member(member.id), action.replace(".", " "))
     return member
 
 
