@@ -1,9 +1,10 @@
 """`latchkey seed demo`: a demo workspace that shows every way access is granted or refused.
 
 Members: an Owner, an Admin, a User who reaches an account only through a team, a User who reaches
-one only through a nested collection, a Login-only member, a member with no access, a
-deactivated member and one who did not come from Okta. Accounts: one per demo login site (the caller passes their URLs and
-credentials, so no secret lives in the repository), with and without a verification-code step.
+one only through a nested collection, a Login-only member, a member with no access, a deactivated
+member and one who did not come from Okta. Their Okta ids are the sandbox org's, when given.
+Accounts: one per demo login site (the caller passes their URLs and credentials, so no secret lives
+in the repository), with and without a verification-code step.
 """
 
 from __future__ import annotations
