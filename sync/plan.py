@@ -1,0 +1,174 @@
+"""The planner: a pure `diff(desired, actual)` into the Okta operations that close the gap.
+
+Operations come out in a safe order, by phase: the app (and its group) exist before anyone is
+assigned; new users are assigned before old ones are unassigned, so a user who keeps access never
+loses the chiclet in between; an app is deactivated before it is deleted (Okta refuses to delete
+an ACTIVE app), and its group goes last. Operations of one phase are independent of each other and
+may run concurrently.
+
+Nothing is planned whose outcome is already known: a just-created app has no users, so its
+assignments are planned without reading them; an app about to be deleted needs no label fix.
+An operation on the app the plan creates carries `app_id=None`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from sync.state import ACTIVE, ActualApp, DesiredApp, Strategy
+
+
+@dataclass(frozen=True)
+class Op:
+    account_id: str
+    phase: ClassVar[int]
+
+
+@dataclass(frozen=True)
+class CreateApp(Op):
+    label: str
+    url: str
+    phase: ClassVar[int] = 1
+
+
+@dataclass(frozen=True)
+class CreateGroup(Op):
+    name: str
+    phase: ClassVar[int] = 1
+
+
+@dataclass(frozen=True)
+class ActivateApp(Op):
+    app_id: str
+    phase: ClassVar[int] = 1
+
+
+@dataclass(frozen=True)
+class UpdateApp(Op):
+    """Restore the label and launch URL (renamed account, or changed by hand in Okta)."""
+
+    app_id: str
+    label: str
+    url: str
+    phase: ClassVar[int] = 1
+
+
+@dataclass(frozen=True)
+class AssignUser(Op):
+    app_id: str | None
+    user_id: str
+    phase: ClassVar[int] = 2
+
+
+@dataclass(frozen=True)
+class AssignGroup(Op):
+    app_id: str | None
+    group_id: str | None  # None: the group this plan creates
+    phase: ClassVar[int] = 2
+
+
+@dataclass(frozen=True)
+class AddGroupMember(Op):
+    group_id: str | None
+    user_id: str
+    phase: ClassVar[int] = 2
+
+
+@dataclass(frozen=True)
+class UnassignUser(Op):
+    app_id: str
+    user_id: str
+    phase: ClassVar[int] = 3
+
+
+@dataclass(frozen=True)
+class RemoveGroupMember(Op):
+    group_id: str
+    user_id: str
+    phase: ClassVar[int] = 3
+
+
+@dataclass(frozen=True)
+class DeleteApp(Op):
+    """Deactivate (when ACTIVE), then delete."""
+
+    app_id: str
+    deactivate: bool = True
+    phase: ClassVar[int] = 4
+
+
+@dataclass(frozen=True)
+class DeleteGroup(Op):
+    group_id: str
+    phase: ClassVar[int] = 5
+
+
+def diff(
+    desired: DesiredApp, actual: ActualApp | None, strategy: Strategy = Strategy.INDIVIDUAL
+) -> list[Op]:
+    """The operations that bring `actual` to `desired`, in a safe order."""
+    account = desired.account_id
+    ops: list[Op] = []
+    if actual is not None:
+        ops += [DeleteApp(account, dup) for dup in actual.duplicates]
+    if desired.remove:
+        if actual is not None:
+            ops.append(DeleteApp(account, actual.id, deactivate=actual.status == ACTIVE))
+            if actual.group is not None:
+                ops.append(DeleteGroup(account, actual.group.id))
+        return ordered(ops)
+    if actual is None:
+        ops.append(CreateApp(account, desired.label, desired.url))
+        ops += _grant(desired, None, strategy)
+        return ordered(ops)
+    if actual.status != ACTIVE:
+        ops.append(ActivateApp(account, actual.id))
+    if actual.label != desired.label or actual.url != desired.url:
+        ops.append(UpdateApp(account, actual.id, desired.label, desired.url))
+    ops += _grant(desired, actual, strategy)
+    return ordered(ops)
+
+
+def _grant(desired: DesiredApp, actual: ActualApp | None, strategy: Strategy) -> list[Op]:
+    account, wanted = desired.account_id, desired.user_ids
+    app_id = actual.id if actual is not None else None
+    assigned = actual.user_ids if actual is not None and actual.user_ids else frozenset()
+    if strategy is Strategy.INDIVIDUAL:
+        return [
+            *(AssignUser(account, app_id, u) for u in sorted(wanted - assigned)),
+            *(UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted) if actual),
+        ]
+    group = actual.group if actual is not None else None
+    ops: list[Op] = []
+    if group is None:
+        ops.append(CreateGroup(account, desired.group_name))
+        ops += [AddGroupMember(account, None, u) for u in sorted(wanted)]
+        ops.append(AssignGroup(account, app_id, None))
+    else:
+        if not group.assigned:
+            ops.append(AssignGroup(account, app_id, group.id))
+        ops += [AddGroupMember(account, group.id, u) for u in sorted(wanted - group.member_ids)]
+        ops += [RemoveGroupMember(account, group.id, u) for u in sorted(group.member_ids - wanted)]
+    if actual is not None:
+        # Assignments made by hand outside the group.
+        members = group.member_ids if group is not None else frozenset()
+        ops += [UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted - members)]
+    return ops
+
+
+def ordered(ops: Sequence[Op]) -> list[Op]:
+    """`ops` by phase, keeping their order within a phase."""
+    return sorted(ops, key=lambda op: op.phase)
+
+
+def phases(ops: Sequence[Op]) -> list[list[Op]]:
+    """Consecutive runs of one phase: each run may be applied concurrently."""
+    runs: list[list[Op]] = []
+    for op in ordered(ops):
+        if runs and runs[-1][0].phase == op.phase:
+            runs[-1].append(op)
+        else:
+            runs.append([op])
+    return runs

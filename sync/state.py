@@ -1,0 +1,59 @@
+"""The two states sync compares: what the broker wants in Okta, and what Okta holds.
+
+`DesiredApp` comes from the database through the RBAC module (`sync/desired.py`); `ActualApp`
+from the Okta Management API (`sync/actual.py`). `sync/plan.py` turns the pair into operations.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+ACTIVE = "ACTIVE"
+
+
+class Strategy(enum.StrEnum):
+    """How users reach the app: one assignment each, or one Latchkey-owned group per app."""
+
+    INDIVIDUAL = "individual"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class DesiredApp:
+    account_id: str
+    label: str
+    url: str  # `<broker>/launch/<account id>`: how the app is found again
+    user_ids: frozenset[str] = frozenset()  # Okta user ids
+    # Account deleted or *Remove from Okta*: the app must go, whatever else is true.
+    remove: bool = False
+
+    @property
+    def group_name(self) -> str:
+        """The name of the account's Okta group under the group strategy (never changes)."""
+        return group_name(self.account_id)
+
+
+def group_name(account_id: str) -> str:
+    return f"Latchkey {account_id}"
+
+
+@dataclass(frozen=True)
+class ActualGroup:
+    id: str
+    member_ids: frozenset[str]
+    assigned: bool  # assigned to the app
+
+
+@dataclass(frozen=True)
+class ActualApp:
+    id: str
+    label: str
+    status: str
+    url: str
+    # Users assigned to the app (directly or through a group); None when not read because the
+    # answer cannot change the plan (the app is about to be deleted).
+    user_ids: frozenset[str] | None = None
+    group: ActualGroup | None = None
+    # Other apps with the same launch URL (made by hand, or by an older bug): removed.
+    duplicates: tuple[str, ...] = field(default=())
