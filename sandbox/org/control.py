@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from sandbox.org import oidc, scim_client
+from sandbox.org import oidc, scim_control
 from sandbox.org.context import OrgContext
 from sandbox.org.faults import Consistency, Fault, fault_injector
 from sandbox.org.limits import LimitSettings, org_clock, rate_limiter
@@ -350,6 +350,6 @@ def routes(ctx: OrgContext) -> list[BaseRoute]:
     )
     return [
         *oidc.control_routes(ctx),
-        *scim_client.control_routes(ctx),
+        *scim_control.control_routes(ctx),
         Mount(PREFIX, app=plane),
     ]

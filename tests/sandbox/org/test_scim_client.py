@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.org import scim_client
+from sandbox.org import scim_client, scim_control
 from sandbox.org.context import OrgContext
 from sandbox.org.scim_client import PATCH_OP, SCIM_JSON, ScimClient, ScimHTTPError, ScimRateLimited
 from sandbox.org.state import OrgState, OrgUser
@@ -327,7 +327,7 @@ async def test_an_unexpected_status_raises_with_the_scim_error(put: Setup) -> No
 async def test_the_control_plane_configures_the_target_and_pushes(put: Setup) -> None:
     ctx = OrgContext(base_url="http://127.0.0.1:8410", api_token="t", state=put.state)
     server = FakeScimServer()
-    org = Starlette(routes=scim_client.control_routes(ctx))
+    org = Starlette(routes=scim_control.control_routes(ctx))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=org), base_url=ctx.base_url
     ) as http:
@@ -343,7 +343,7 @@ async def test_the_control_plane_configures_the_target_and_pushes(put: Setup) ->
             "userUpdates": "patch",
             "groupUpdates": "patch",
         }
-        scim_client.target_of(ctx).transport = httpx.ASGITransport(app=server.app())
+        scim_control.target_of(ctx).transport = httpx.ASGITransport(app=server.app())
 
         pushed = (await http.post("/_sandbox/scim/users/ada@example.com/push")).json()
         assert pushed["userId"] == put.ada.id
