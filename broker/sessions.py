@@ -1,0 +1,193 @@
+"""Broker sessions: server-side rows behind an HttpOnly, SameSite=Lax cookie (DESIGN.md, "Security
+model").
+
+The cookie `latchkey_session` carries a random token; the row keeps only its SHA-256, so a copy of
+the database opens no session. A session is refused as soon as it expires, is revoked, or its
+member is no longer active: SCIM deactivation takes effect on the member's very next request, even
+before `revoke_all` runs.
+
+Public helpers:
+
+- `await current_member(request) -> Member | None`: the signed-in, active member of a request (or
+  None); `await current_session(request) -> SignedIn | None` adds the session id (grants are bound
+  to it). Both read the cookie once per request and cache the answer on `request.state`.
+- `revoke_all(db, member_id) -> int`: end every live session of a member, in the caller's
+  transaction (SCIM deactivation calls it). `revoke(db, session_id)` ends one (sign-out).
+- `open_session(db, member_id, ttl_s=...) -> (token, row)` and `set_session_cookie` /
+  `clear_session_cookie`: what the sign-in callback uses.
+- `csrf_token(request)` / `csrf_ok(request, submitted)`: a per-session token for HTML forms,
+  derived from the session token, so nothing more is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from broker.context import BrokerContext
+from broker.db import transaction
+from broker.models import Member, utcnow
+from broker.session_models import BrokerSession
+from broker.settings import Settings
+
+SESSION_COOKIE = "latchkey_session"
+# A token is 43 characters; anything much longer is not ours and is not worth hashing.
+_MAX_TOKEN_LENGTH = 128
+# `last_seen_at` is written at most this often, so reading a session is not a write per request.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The live session of a request and its (active) member."""
+
+    session_id: str
+    member: Member
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def open_session(
+    db: Session, member_id: str, *, ttl_s: int, now: datetime | None = None
+) -> tuple[str, BrokerSession]:
+    """A new session for the member: (cookie token, row). The token is shown once, here."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    row = BrokerSession(
+        token_hash=hash_token(token),
+        member_id=member_id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(seconds=ttl_s),
+    )
+    db.add(row)
+    db.flush()
+    return token, row
+
+
+def resolve(db: Session, token: str | None, *, now: datetime | None = None) -> SignedIn | None:
+    """The live session the token opens, or None.
+
+    The lookup is by hash: an attacker choosing the token controls only the hash the database
+    compares, which tells them nothing about a real token, so no timing oracle is left.
+    """
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return None
+    now = now or utcnow()
+    row = db.scalar(select(BrokerSession).where(BrokerSession.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None or aware(row.expires_at) <= now:
+        return None
+    member = db.get(Member, row.member_id)
+    if member is None or not member.active:
+        # Deactivated (SCIM): refused now, and the row is ended so it never comes back.
+        row.revoked_at = now
+        return None
+    if now - aware(row.last_seen_at) >= _TOUCH_EVERY:
+        row.last_seen_at = now
+    return SignedIn(row.id, member)
+
+
+def revoke(db: Session, session_id: str, *, now: datetime | None = None) -> bool:
+    """End one session (sign-out); False when it was not live."""
+    result = db.execute(
+        update(BrokerSession)
+        .where(BrokerSession.id == session_id, BrokerSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def revoke_all(db: Session, member_id: str, *, now: datetime | None = None) -> int:
+    """End every live session of the member, in the caller's transaction; how many ended."""
+    result = db.execute(
+        update(BrokerSession)
+        .where(BrokerSession.member_id == member_id, BrokerSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+def _context(conn: HTTPConnection) -> BrokerContext:
+    ctx = conn.app.state.ctx
+    assert isinstance(ctx, BrokerContext)
+    return ctx
+
+
+def cookie_token(conn: HTTPConnection) -> str | None:
+    return conn.cookies.get(SESSION_COOKIE)
+
+
+def _resolve_in_transaction(ctx: BrokerContext, token: str) -> SignedIn | None:
+    with transaction(ctx.sessions) as db:
+        return resolve(db, token)
+
+
+async def current_session(conn: HTTPConnection) -> SignedIn | None:
+    """The request's live session, read once per request."""
+    if hasattr(conn.state, "latchkey_signed_in"):
+        cached: SignedIn | None = conn.state.latchkey_signed_in
+        return cached
+    token = cookie_token(conn)
+    found = None
+    if token:
+        found = await run_in_threadpool(_resolve_in_transaction, _context(conn), token)
+    conn.state.latchkey_signed_in = found
+    return found
+
+
+async def current_member(conn: HTTPConnection) -> Member | None:
+    """The signed-in, active member of the request, or None."""
+    found = await current_session(conn)
+    return None if found is None else found.member
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_ttl_s,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies
+    )
+
+
+def csrf_token(conn: HTTPConnection) -> str:
+    """The form token of the request's session ("" without a session cookie)."""
+    token = cookie_token(conn)
+    if not token:
+        return ""
+    return hmac.new(token.encode(), b"latchkey csrf v1", hashlib.sha256).hexdigest()
+
+
+def csrf_ok(conn: HTTPConnection, submitted: str | None) -> bool:
+    expected = csrf_token(conn)
+    return bool(expected and submitted) and hmac.compare_digest(expected, submitted or "")
