@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import broker.ext_tables  # noqa: F401
 import broker.models  # noqa: F401
+import broker.rotation.models  # noqa: F401
 import broker.session_models  # noqa: F401
 from broker.db import Base
 
