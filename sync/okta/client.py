@@ -1,0 +1,332 @@
+"""The Okta Management API calls sync makes, each one async, limited and mapped to `errors`.
+
+Each remote object gets create / read / update / delete, as terraform-provider-okta's resources
+do: a read answers None for a 404 (gone), a delete treats 404 as done, an assignment treats
+"already assigned" (409 `E0000062`) as done. Every call passes the `Limiter` of its bucket; a
+429 is waited out and retried a bounded number of times (then `RateLimited`); a 5xx or a lost
+answer is retried with backoff for calls that are safe to repeat (never for creating an app).
+
+Okta's reads are eventually consistent (~1 s): an app this client created a moment ago may
+answer 404. Calls on such an app retry a 404 for `consistency_grace` seconds before believing it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, Self
+
+import httpx
+
+from sync.okta.bodies import (
+    app_user_body,
+    bookmark_app_body,
+    filter_string,
+    group_body,
+    relabelled_app_body,
+)
+from sync.okta.errors import (
+    Conflict,
+    NotFound,
+    OktaError,
+    RateLimited,
+    ServerError,
+    TransportError,
+    error_from_response,
+    transport_error,
+)
+from sync.okta.headers import RateLimitHeaders
+from sync.okta.limiter import Limiter
+from sync.okta.models import OktaApp, OktaGroup
+from sync.okta.pagination import next_link
+
+APPS = "/api/v1/apps"
+GROUPS = "/api/v1/groups"
+# Page sizes: the largest each list accepts (Okta's OpenAPI description), so fewest calls.
+APPS_PAGE = 200
+APP_USERS_PAGE = 500
+APP_GROUPS_PAGE = 200
+GROUPS_PAGE = 200
+GROUP_MEMBERS_PAGE = 1000
+
+_SAFE_TO_REPEAT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+_BOOKMARKS = {"filter": f"name eq {filter_string('bookmark')}", "limit": str(APPS_PAGE)}
+
+
+class OktaClient:
+    def __init__(
+        self,
+        base_url: str,
+        auth: httpx.Auth,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limiter: Limiter | None = None,
+        timeout: float = 30.0,
+        consistency_grace: float = 5.0,
+        error_retries: int = 2,
+    ) -> None:
+        self.base_url = httpx.URL(base_url.rstrip("/"))
+        self.limiter = limiter or Limiter()
+        self.consistency_grace = consistency_grace  # server seconds
+        self.error_retries = error_retries
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=auth,
+            transport=transport,
+            timeout=timeout,
+            headers={"Accept": "application/json", "User-Agent": "latchkey-sync"},
+        )
+        self._created: dict[str, float] = {}  # app id -> local time this client created it
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- apps ---------------------------------------------------------------------------------
+
+    async def create_bookmark_app(self, label: str, url: str) -> OktaApp:
+        body = bookmark_app_body(label, url)
+        response = await self._call(
+            "POST", APPS, params={"activate": "true"}, json=body, repeatable=False
+        )
+        app = OktaApp.from_json(response.json())
+        self._remember(app.id)
+        return app
+
+    async def get_app(self, app_id: str) -> OktaApp | None:
+        try:
+            response = await self._call("GET", f"{APPS}/{app_id}", app_id=app_id)
+        except NotFound:
+            return None
+        return OktaApp.from_json(response.json())
+
+    async def find_bookmark_apps(self, url: str) -> list[OktaApp]:
+        """Bookmark apps whose launch URL is exactly `url` (more than one: a crash made two)."""
+        return [app async for app in self._bookmark_apps() if app.url == url]
+
+    async def list_bookmark_apps(self, prefix_url: str | None = None) -> list[OktaApp]:
+        """Every Bookmark app, or those whose launch URL starts with `prefix_url`."""
+        return [
+            app
+            async for app in self._bookmark_apps()
+            if prefix_url is None or (app.url or "").startswith(prefix_url)
+        ]
+
+    async def update_app_label(self, app: OktaApp, label: str) -> OktaApp:
+        """A full `PUT` of the app's current body with `label` (no call when it already is)."""
+        if app.label == label:
+            return app
+        response = await self._call(
+            "PUT", f"{APPS}/{app.id}", json=relabelled_app_body(app.raw, label), app_id=app.id
+        )
+        return OktaApp.from_json(response.json())
+
+    async def deactivate_app(self, app_id: str) -> None:
+        await self._call(
+            "POST", f"{APPS}/{app_id}/lifecycle/deactivate", app_id=app_id, repeatable=True
+        )
+
+    async def delete_app(self, app: OktaApp | str) -> None:
+        """Deactivate, then delete; an app already gone is fine.
+
+        Okta deletes only INACTIVE apps (403 `E0000056` otherwise); given an `OktaApp` already
+        INACTIVE, the deactivation call is skipped.
+        """
+        app_id = app if isinstance(app, str) else app.id
+        if isinstance(app, str) or app.active:
+            try:
+                await self.deactivate_app(app_id)
+            except NotFound:
+                return
+        with contextlib.suppress(NotFound):  # gone already: what we wanted
+            await self._call("DELETE", f"{APPS}/{app_id}", app_id=app_id)
+        self._created.pop(app_id, None)
+
+    # -- app users ----------------------------------------------------------------------------
+
+    async def list_app_user_ids(self, app_id: str, *, scope: str | None = "USER") -> set[str]:
+        """Users assigned to the app directly (`scope="USER"`, the default), or also through a
+        group (`scope=None`): only direct assignments can be removed one by one."""
+        ids: set[str] = set()
+        pages = self._pages(f"{APPS}/{app_id}/users", {"limit": str(APP_USERS_PAGE)}, app_id)
+        async for page in pages:
+            ids.update(
+                str(item["id"]) for item in page if scope is None or item.get("scope") == scope
+            )
+        return ids
+
+    async def assign_user(self, app_id: str, user_id: str) -> bool:
+        """Assign the user; False when they already were (409 `E0000062`)."""
+        try:
+            await self._call(
+                "POST",
+                f"{APPS}/{app_id}/users",
+                json=app_user_body(user_id),
+                app_id=app_id,
+                repeatable=True,
+            )
+        except Conflict as exc:
+            if exc.error_code != "E0000062":
+                raise
+            return False
+        return True
+
+    async def unassign_user(self, app_id: str, user_id: str) -> bool:
+        """Remove the user's direct assignment; False when there was none (404)."""
+        try:
+            await self._call("DELETE", f"{APPS}/{app_id}/users/{user_id}")
+        except NotFound:
+            return False
+        return True
+
+    # -- groups (the group strategy) ----------------------------------------------------------
+
+    async def create_group(self, name: str, description: str) -> OktaGroup:
+        response = await self._call(
+            "POST", GROUPS, json=group_body(name, description), repeatable=False
+        )
+        return OktaGroup.from_json(response.json())
+
+    async def find_groups(self, name: str) -> list[OktaGroup]:
+        """Groups named exactly `name` (Okta compares names without case)."""
+        params = {"search": f"profile.name eq {filter_string(name)}", "limit": str(GROUPS_PAGE)}
+        found: list[OktaGroup] = []
+        async for page in self._pages(GROUPS, params):
+            groups = (OktaGroup.from_json(item) for item in page)
+            found.extend(g for g in groups if g.name.casefold() == name.casefold())
+        return found
+
+    async def list_group_member_ids(self, group_id: str) -> set[str]:
+        ids: set[str] = set()
+        params = {"limit": str(GROUP_MEMBERS_PAGE)}
+        async for page in self._pages(f"{GROUPS}/{group_id}/users", params):
+            ids.update(str(item["id"]) for item in page)
+        return ids
+
+    async def add_group_member(self, group_id: str, user_id: str) -> None:
+        await self._call("PUT", f"{GROUPS}/{group_id}/users/{user_id}")
+
+    async def remove_group_member(self, group_id: str, user_id: str) -> bool:
+        """False when the group or the user is not there (404)."""
+        try:
+            await self._call("DELETE", f"{GROUPS}/{group_id}/users/{user_id}")
+        except NotFound:
+            return False
+        return True
+
+    async def delete_group(self, group_id: str) -> None:
+        with contextlib.suppress(NotFound):  # gone already: what we wanted
+            await self._call("DELETE", f"{GROUPS}/{group_id}")
+
+    async def assign_group_to_app(self, app_id: str, group_id: str) -> None:
+        await self._call("PUT", f"{APPS}/{app_id}/groups/{group_id}", json={}, app_id=app_id)
+
+    async def list_app_group_ids(self, app_id: str) -> set[str]:
+        ids: set[str] = set()
+        pages = self._pages(f"{APPS}/{app_id}/groups", {"limit": str(APP_GROUPS_PAGE)}, app_id)
+        async for page in pages:
+            ids.update(str(item["id"]) for item in page)
+        return ids
+
+    # -- the connection -----------------------------------------------------------------------
+
+    async def check_token(self) -> None:
+        """One cheap call that needs the token and app read access: `InvalidToken` on 401,
+        `Forbidden` when the token may not read apps."""
+        await self._call("GET", APPS, params={"limit": "1"})
+
+    # -- calling ------------------------------------------------------------------------------
+
+    async def _bookmark_apps(self) -> AsyncIterator[OktaApp]:
+        async for page in self._pages(APPS, _BOOKMARKS):
+            for item in page:
+                app = OktaApp.from_json(item)
+                if app.name == "bookmark":
+                    yield app
+
+    async def _pages(
+        self, path: str, params: dict[str, str], app_id: str | None = None
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        url: str = path
+        query: dict[str, str] | None = params
+        while True:
+            response = await self._call("GET", url, params=query, app_id=app_id)
+            page = response.json()
+            if not isinstance(page, list):
+                raise OktaError(response.status_code, None, f"expected a list from {url}")
+            yield page
+            following = next_link(response, self.base_url)
+            if following is None:
+                return
+            url, query = following, None  # verbatim: the cursor is Okta's
+
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        app_id: str | None = None,
+        repeatable: bool | None = None,
+    ) -> httpx.Response:
+        """Send one call until it succeeds or fails for good; the successful answer."""
+        bucket = self.limiter.bucket_for(method, httpx.URL(url).path)
+        if repeatable is None:
+            repeatable = method in _SAFE_TO_REPEAT
+        throttled = failed = missed = 0
+        while True:
+            response: httpx.Response | None = None
+            async with self.limiter.slot(bucket) as slot:
+                try:
+                    answer = await self._http.request(method, url, params=params, json=json)
+                except httpx.TransportError as exc:
+                    error: OktaError = transport_error(exc)
+                else:
+                    slot.observe(answer)
+                    response = answer
+            if response is not None:
+                if response.is_success:
+                    return response
+                error = error_from_response(response)
+            if isinstance(error, RateLimited):
+                if throttled >= self.limiter.settings.rate_limit_retries:
+                    raise error
+                throttled += 1
+                if response is not None and RateLimitHeaders.of(response) is None:
+                    await self.limiter.pause(_backoff(throttled))  # no reset to wait for
+                continue  # the limiter holds the retry until the reset
+            if isinstance(error, ServerError | TransportError) and repeatable:
+                if failed >= self.error_retries:
+                    raise error
+                failed += 1
+                await self.limiter.pause(_backoff(failed))
+                continue
+            if isinstance(error, NotFound) and app_id is not None and self._fresh(app_id):
+                missed += 1
+                await self.limiter.pause(_backoff(missed, first=0.25))
+                continue
+            raise error
+
+    def _remember(self, app_id: str) -> None:
+        now = self.limiter.clock.now()
+        horizon = self._grace_local()
+        self._created = {k: t for k, t in self._created.items() if now - t < horizon}
+        self._created[app_id] = now
+
+    def _fresh(self, app_id: str) -> bool:
+        created = self._created.get(app_id)
+        return created is not None and self.limiter.clock.now() - created < self._grace_local()
+
+    def _grace_local(self) -> float:
+        return self.consistency_grace / self.limiter.settings.time_scale
+
+
+def _backoff(attempt: int, *, first: float = 0.5, cap: float = 8.0) -> float:
+    """Server seconds before retry `attempt` (1, 2, ...): doubling from `first`."""
+    return float(min(cap, first * 2 ** (attempt - 1)))
