@@ -39,8 +39,9 @@ def claim_due(
     lease: timedelta = timedelta(seconds=60),
     now: datetime | None = None,
     account_ids: Collection[str] | None = None,
+    workspace_id: str | None = None,
 ) -> list[Claim]:
-    """Claim up to `limit` due rows (only among `account_ids` when given), oldest first."""
+    """Claim up to `limit` due rows (only those of `account_ids` or `workspace_id`, if given)."""
     now = now or utcnow()
     syncable = select(Workspace.id).where(
         Workspace.okta_domain.is_not(None),
@@ -55,6 +56,8 @@ def claim_due(
     )
     if account_ids is not None:
         pick = pick.where(SyncOutbox.account_id.in_(list(account_ids)))
+    if workspace_id is not None:
+        pick = pick.where(SyncOutbox.workspace_id == workspace_id)
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     claimed = session.execute(

@@ -36,12 +36,7 @@ class CreateApp(Op):
 @dataclass(frozen=True)
 class CreateGroup(Op):
     name: str
-    phase: ClassVar[int] = 1
-
-
-@dataclass(frozen=True)
-class ActivateApp(Op):
-    app_id: str
+    description: str
     phase: ClassVar[int] = 1
 
 
@@ -123,8 +118,6 @@ def diff(
         ops.append(CreateApp(account, desired.label, desired.url))
         ops += _grant(desired, None, strategy)
         return ordered(ops)
-    if actual.status != ACTIVE:
-        ops.append(ActivateApp(account, actual.id))
     if actual.label != desired.label or actual.url != desired.url:
         ops.append(UpdateApp(account, actual.id, desired.label, desired.url))
     ops += _grant(desired, actual, strategy)
@@ -143,7 +136,7 @@ def _grant(desired: DesiredApp, actual: ActualApp | None, strategy: Strategy) ->
     group = actual.group if actual is not None else None
     ops: list[Op] = []
     if group is None:
-        ops.append(CreateGroup(account, desired.group_name))
+        ops.append(CreateGroup(account, desired.group_name, desired.label))
         ops += [AddGroupMember(account, None, u) for u in sorted(wanted)]
         ops.append(AssignGroup(account, app_id, None))
     else:
@@ -152,9 +145,8 @@ def _grant(desired: DesiredApp, actual: ActualApp | None, strategy: Strategy) ->
         ops += [AddGroupMember(account, group.id, u) for u in sorted(wanted - group.member_ids)]
         ops += [RemoveGroupMember(account, group.id, u) for u in sorted(group.member_ids - wanted)]
     if actual is not None:
-        # Assignments made by hand outside the group.
-        members = group.member_ids if group is not None else frozenset()
-        ops += [UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted - members)]
+        # Direct assignments made by hand, beside the group.
+        ops += [UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted)]
     return ops
 
 

@@ -51,8 +51,8 @@ class ActualApp:
     label: str
     status: str
     url: str
-    # Users assigned to the app (directly or through a group); None when not read because the
-    # answer cannot change the plan (the app is about to be deleted).
+    # Users assigned to the app directly (those sync can unassign); None when not read because
+    # the answer cannot change the plan (the app is about to be deleted).
     user_ids: frozenset[str] | None = None
     group: ActualGroup | None = None
     # Other apps with the same launch URL (made by hand, or by an older bug): removed.

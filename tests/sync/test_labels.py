@@ -55,16 +55,12 @@ def test_numbers_stay_when_an_earlier_duplicate_goes_away() -> None:
 
 
 def test_a_renamed_account_gets_a_fresh_number_in_its_new_group() -> None:
-    labels = assign_labels(
-        [req("a", "Mail", 1, "Mail - Demo"), req("b", "Mail", 2, "Chat - Demo")]
-    )
+    labels = assign_labels([req("a", "Mail", 1, "Mail - Demo"), req("b", "Mail", 2, "Chat - Demo")])
     assert labels == {"a": "Mail - Demo", "b": "Mail - Demo (2)"}
 
 
 def test_contested_number_goes_to_the_earlier_extended() -> None:
-    labels = assign_labels(
-        [req("b", "Mail", 2, "Mail - Demo"), req("a", "Mail", 1, "Mail - Demo")]
-    )
+    labels = assign_labels([req("b", "Mail", 2, "Mail - Demo"), req("a", "Mail", 1, "Mail - Demo")])
     assert labels == {"a": "Mail - Demo", "b": "Mail - Demo (2)"}
 
 

@@ -1,0 +1,179 @@
+"""Applying a plan through the Okta client, phase by phase, idempotently.
+
+Every operation can run twice without harm: assigning an assigned user (409) and unassigning or
+deleting what is gone (404) count as done. Creating is the one operation that cannot be repeated
+blindly; the plan only holds `CreateApp` after a lookup by launch URL found nothing
+(`sync/actual.py`), and the new app's id is handed to `on_created` (which records it in its own
+transaction) before anything else happens, so a crash after it never makes a second app.
+
+Okta is eventually consistent: right after a create, the new app or group may answer 404 for a
+moment. Operations on something this plan created retry such a 404 a few times before giving up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from sync.okta import InvalidToken, NotFound, OktaApp, OktaClient, OktaError, PermanentError
+from sync.plan import (
+    AddGroupMember,
+    AssignGroup,
+    AssignUser,
+    CreateApp,
+    CreateGroup,
+    DeleteApp,
+    DeleteGroup,
+    Op,
+    RemoveGroupMember,
+    UnassignUser,
+    UpdateApp,
+    phases,
+)
+from sync.report import Tally
+
+OnCreated = Callable[[str, str, str], Awaitable[None]]  # account id, app id, label
+
+
+@dataclass(frozen=True)
+class ApplySettings:
+    # A just-created object may answer 404 for about a second (DESIGN.md, "Okta facts").
+    created_404_retries: int = 6
+    created_404_delay: float = 0.25  # seconds, doubled each time
+    concurrency: int = 8  # operations of one phase in flight at once
+
+
+class Applier:
+    def __init__(
+        self,
+        client: OktaClient,
+        tally: Tally,
+        *,
+        on_created: OnCreated,
+        settings: ApplySettings | None = None,
+    ) -> None:
+        self.client = client
+        self.tally = tally
+        self.on_created = on_created
+        self.settings = settings or ApplySettings()
+        self._gate = asyncio.Semaphore(self.settings.concurrency)
+
+    async def apply(self, ops: Sequence[Op], app: OktaApp | None) -> str | None:
+        """Run `ops`; returns the id of the account's app afterwards (None once deleted)."""
+        run = _Run(app.id if app else None, None, app)
+        for phase in phases(ops):
+            await self._phase(phase, run)
+        return run.app_id
+
+    async def _phase(self, ops: list[Op], run: _Run) -> None:
+        if len(ops) == 1:
+            await self._one(ops[0], run)
+            return
+        results = await asyncio.gather(*(self._one(op, run) for op in ops), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise _worst(errors)
+
+    async def _one(self, op: Op, run: _Run) -> None:
+        async with self._gate:
+            await self._do(op, run)
+
+    async def _do(self, op: Op, run: _Run) -> None:
+        client, tally = self.client, self.tally
+        if isinstance(op, CreateApp):
+            created = await client.create_bookmark_app(op.label, op.url)
+            run.app_id, run.app = created.id, created
+            tally.apps_created += 1
+            await self.on_created(op.account_id, created.id, created.label)
+        elif isinstance(op, CreateGroup):
+            group = await client.create_group(op.name, op.description)
+            run.group_id = group.id
+            tally.groups_created += 1
+        elif isinstance(op, UpdateApp):
+            assert run.app is not None
+            run.app = await client.update_app_label(_with_url(run.app, op.url), op.label)
+            tally.apps_updated += 1
+        elif isinstance(op, AssignUser):
+            app_id = op.app_id or run.created_app()
+            await self._fresh(op.app_id is None, lambda: client.assign_user(app_id, op.user_id))
+            tally.assignments_added += 1
+        elif isinstance(op, UnassignUser):
+            await client.unassign_user(op.app_id, op.user_id)
+            tally.assignments_removed += 1
+        elif isinstance(op, AssignGroup):
+            app_id = op.app_id or run.created_app()
+            group_id = op.group_id or run.created_group()
+            fresh = op.app_id is None or op.group_id is None
+            await self._fresh(fresh, lambda: client.assign_group_to_app(app_id, group_id))
+        elif isinstance(op, AddGroupMember):
+            group_id = op.group_id or run.created_group()
+            await self._fresh(
+                op.group_id is None, lambda: client.add_group_member(group_id, op.user_id)
+            )
+            tally.members_added += 1
+        elif isinstance(op, RemoveGroupMember):
+            await client.remove_group_member(op.group_id, op.user_id)
+            tally.members_removed += 1
+        elif isinstance(op, DeleteApp):
+            known = run.app if run.app is not None and run.app.id == op.app_id else None
+            # Given the app as read, the client skips deactivating one that is INACTIVE already.
+            await client.delete_app(known or op.app_id)
+            if op.app_id == run.app_id:
+                run.app_id = run.app = None
+            tally.apps_deleted += 1
+        elif isinstance(op, DeleteGroup):
+            await client.delete_group(op.group_id)
+            tally.groups_deleted += 1
+        else:  # pragma: no cover - the plan holds only the operations above
+            raise TypeError(f"unknown operation {op!r}")
+
+    async def _fresh(self, fresh: bool, call: Callable[[], Awaitable[object]]) -> None:
+        """`call`, retrying a 404 when it targets what this plan just created."""
+        delay = self.settings.created_404_delay
+        for attempt in range(self.settings.created_404_retries + 1):
+            try:
+                await call()
+                return
+            except NotFound:
+                if not fresh or attempt == self.settings.created_404_retries:
+                    raise
+            await asyncio.sleep(delay)
+            delay *= 2
+
+
+@dataclass
+class _Run:
+    app_id: str | None
+    group_id: str | None
+    app: OktaApp | None
+
+    def created_app(self) -> str:
+        assert self.app_id is not None, "CreateApp runs in an earlier phase"
+        return self.app_id
+
+    def created_group(self) -> str:
+        assert self.group_id is not None, "CreateGroup runs in an earlier phase"
+        return self.group_id
+
+
+def _with_url(app: OktaApp, url: str) -> OktaApp:
+    """The app as it should be sent back: a full PUT also restores a launch URL changed by hand.
+
+    The label is left empty so the client does not skip the call as a no-op: the PUT carries
+    the label it is given.
+    """
+    raw = copy.deepcopy(app.raw)
+    settings = raw.setdefault("settings", {})
+    settings.setdefault("app", {})["url"] = url
+    return OktaApp(app.id, "", app.status, url, raw)
+
+
+def _worst(errors: list[BaseException]) -> BaseException:
+    """The error that decides what happens next: a refused token, then permanent, then any."""
+    for kind in (InvalidToken, PermanentError, OktaError):
+        for error in errors:
+            if isinstance(error, kind):
+                return error
+    return errors[0]

@@ -1,0 +1,87 @@
+"""One extended account brought in step: read the actual state, diff, apply.
+
+Errors come back as an `Outcome`, never raised: the caller records them on the account (and on
+the workspace, for a refused token) and decides when to try again.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sync.actual import AppsByUrl, read_actual
+from sync.apply import Applier, ApplySettings, OnCreated
+from sync.desired import Target
+from sync.okta import OktaClient
+from sync.okta.errors import InvalidToken, NotFound, OktaError, PermanentError, RateLimited
+from sync.plan import diff
+from sync.report import Tally
+from sync.state import Strategy
+
+logger = logging.getLogger(__name__)
+
+
+class Result(enum.Enum):
+    SYNCED = "synced"
+    REMOVED = "removed"
+    TEMPORARY = "temporary"  # retry later
+    FAILED = "failed"  # 400/403/404...: recorded on the account
+    TOKEN_REFUSED = "token_refused"  # noqa: S105 - 401: the workspace pauses
+
+
+@dataclass(frozen=True)
+class Outcome:
+    account_id: str
+    result: Result
+    app_id: str | None = None
+    label: str = ""
+    error: str | None = None
+    retry_after: float | None = None  # seconds Okta asked us to wait (a 429's reset)
+
+
+async def reconcile(
+    client: OktaClient,
+    target: Target,
+    tally: Tally,
+    *,
+    on_created: OnCreated,
+    strategy: Strategy = Strategy.INDIVIDUAL,
+    listing: AppsByUrl | None = None,
+    apply_settings: ApplySettings | None = None,
+) -> Outcome:
+    desired = target.desired
+    try:
+        actual, app = await read_actual(
+            client, desired, target.okta_app_id, strategy=strategy, listing=listing
+        )
+        ops = diff(desired, actual, strategy)
+        applier = Applier(client, tally, on_created=on_created, settings=apply_settings)
+        app_id = await applier.apply(ops, app)
+    except OktaError as error:
+        return _failure(target.account_id, error)
+    except Exception as error:
+        # A bug must not stop the other accounts: it is logged, and the account shows it.
+        logger.exception("syncing account %s failed", target.account_id)
+        return Outcome(target.account_id, Result.FAILED, error=f"internal error: {error!r}")
+    result = Result.REMOVED if desired.remove else Result.SYNCED
+    return Outcome(target.account_id, result, app_id, desired.label)
+
+
+def _failure(account_id: str, error: OktaError) -> Outcome:
+    if isinstance(error, InvalidToken):
+        return Outcome(account_id, Result.TOKEN_REFUSED, error=str(error))
+    if isinstance(error, PermanentError) and not isinstance(error, NotFound):
+        # A 404 means something changed under us (deleted by hand): the next read will see it.
+        return Outcome(account_id, Result.FAILED, error=_reason(error))
+    retry_after = error.retry_after if isinstance(error, RateLimited) else None
+    return Outcome(account_id, Result.TEMPORARY, error=_reason(error), retry_after=retry_after)
+
+
+def _reason(error: OktaError) -> str:
+    """What the account page shows: Okta's own summary, with its code."""
+    return f"Okta answered {error}"
+
+
+Reconcile = Callable[[Target], Awaitable[Outcome]]

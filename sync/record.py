@@ -1,0 +1,60 @@
+"""Writing what sync did back to the broker's database: the account page's *last synced* and state.
+
+Each function runs in the caller's transaction. A removal re-checks that it is still wanted
+before dropping the extension: the account may have been extended again while its app was being
+deleted (the outbox then holds a newer change, and the next round creates a new app).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from broker.models import Account, OktaExtension, SyncState, utcnow
+
+_ERROR_MAX = 1000
+
+
+def record_created(session: Session, account_id: str, app_id: str, label: str) -> None:
+    """Right after the create, before anything else: the id is never lost to a crash."""
+    extension = session.get(OktaExtension, account_id)
+    if extension is not None:
+        extension.okta_app_id = app_id
+        extension.label = label
+
+
+def record_synced(session: Session, account_id: str, app_id: str | None, label: str) -> None:
+    extension = session.get(OktaExtension, account_id)
+    if extension is None:
+        return
+    extension.okta_app_id = app_id
+    extension.label = label
+    extension.last_synced_at = utcnow()
+    extension.sync_state = SyncState.SYNCED
+    extension.last_error = None
+
+
+def record_removed(session: Session, account_id: str) -> bool:
+    """The app is gone: forget the extension, and purge the account if it was a tombstone."""
+    extension = session.get(OktaExtension, account_id)
+    account = session.get(Account, account_id)
+    if extension is None or account is None:
+        return False
+    if account.deleted_at is not None:
+        session.delete(account)  # cascades to the extension
+    elif extension.removal_requested_at is not None:
+        session.delete(extension)
+    else:
+        return False  # extended again meanwhile
+    return True
+
+
+def record_problem(session: Session, account_id: str, error: str, *, failed: bool) -> None:
+    """A permanent error marks the account *failed*; a temporary one keeps it pending."""
+    extension = session.get(OktaExtension, account_id)
+    if extension is None:
+        return
+    extension.last_error = error[:_ERROR_MAX]
+    if failed:
+        extension.sync_state = SyncState.FAILED
+    elif extension.sync_state is not SyncState.REMOVING:
+        extension.sync_state = SyncState.PENDING
