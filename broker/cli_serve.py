@@ -1,0 +1,45 @@
+"""`latchkey serve`: the broker over HTTP with uvicorn, in one or several worker processes."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from broker.web.logs import configure_logging
+
+APP_FACTORY = "broker.web.app:app_from_env"
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8400, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes; each builds the app from the environment.",
+)
+@click.option("--log-level", default="info", show_default=True)
+@click.option(
+    "--proxy-headers/--no-proxy-headers",
+    default=False,
+    help="Trust X-Forwarded-* from the addresses in FORWARDED_ALLOW_IPS (behind a proxy).",
+)
+def serve(host: str, port: int, workers: int, log_level: str, proxy_headers: bool) -> None:
+    """Serve the broker (configured by LATCHKEY_* variables; see .env.example)."""
+    configure_logging(log_level)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level.lower(),
+        # uvicorn's access log prints query strings, and the OIDC callback's holds the
+        # authorization code: the app logs each request itself, path only.
+        access_log=False,
+        log_config=None,
+        proxy_headers=proxy_headers,
+        server_header=False,
+    )

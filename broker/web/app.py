@@ -1,0 +1,72 @@
+"""The broker's ASGI app: `create_app(ctx)` composes every part's routes around one context.
+
+Parts: health and metrics, the home page, sign-in with Okta (`auth`), the chiclet launch
+(`launch`), the extension API under `/api/ext/v1` and the SCIM server under `/scim/v2`. The OIDC
+relying party's HTTP client lives as long as the app (the lifespan closes it); `oidc_transport`
+lets tests put the sandbox org in process instead of on a socket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from broker.context import BrokerContext
+from broker.db import make_engine, make_session_factory
+from broker.keyring import load_keyring
+from broker.oidc.client import OidcConfig, RelyingParty
+from broker.settings import Settings
+from broker.vault import Vault
+from broker.web import auth, health, launch, pages
+from broker.web.metrics import Metrics, metrics_endpoint
+from broker.web.observe import Observe
+from broker.web.templating import STATIC
+
+
+def _routes(ctx: BrokerContext) -> list[BaseRoute]:
+    return [
+        *health.routes(ctx),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        *pages.routes(),
+        *auth.routes(),
+        *launch.routes(),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def create_app(
+    ctx: BrokerContext, *, oidc_transport: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    metrics = Metrics.new()
+    relying_party = RelyingParty(OidcConfig.of(ctx.settings), transport=oidc_transport)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await relying_party.aclose()
+
+    app = Starlette(
+        routes=_routes(ctx),
+        middleware=[Middleware(Observe, metrics=metrics)],
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    app.state.metrics = metrics
+    app.state.relying_party = relying_party
+    return app
+
+
+def app_from_env() -> Starlette:
+    """The app as `latchkey serve` runs it in each worker (an import-string factory)."""
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    ctx = BrokerContext(settings, make_session_factory(engine), Vault(load_keyring(settings)))
+    return create_app(ctx)
