@@ -17,7 +17,7 @@ computed from it may be late by a fraction of a second, never early.
 
 A 429 sets `remaining` to 0, so the next call waits for the reset; the client retries it a bounded
 number of times (`LimiterSettings.rate_limit_retries`). A concurrency 429 (`Limit: 0`) holds every
-call until its reset.
+call until its reset and lowers the cap below what was in flight.
 
 Times are in "server seconds" (Okta's), turned into local seconds by `time_scale`: a sandbox whose
 clock runs 60 times faster is driven with `time_scale=60`. The clock is injected, so tests wait in
@@ -38,6 +38,8 @@ import httpx
 
 from sync.okta.buckets import WORKFORCE_BUCKETS, Bucket, bucket_for
 from sync.okta.headers import RateLimitHeaders, response_date
+
+_CALM_ANSWERS = 100  # answers without a concurrency 429 before the cap grows by one again
 
 
 class Clock(Protocol):
@@ -129,6 +131,10 @@ class Limiter:
         self._states: dict[str, _State] = {}
         self._in_flight = 0
         self._max_in_flight = 0
+        # Okta's concurrency limit is the org's, shared with other integrations: after a
+        # concurrency 429 the cap drops below what was in flight, and creeps back on success.
+        self._cap = self.settings.concurrency
+        self._calm = 0  # answers since the cap last moved
         self._hold_until = 0.0  # local deadline of a concurrency 429
         # Lower bound of (server time - local time * scale), from every `Date` seen.
         self._offset: float | None = None
@@ -199,7 +205,7 @@ class Limiter:
         """True: go now; a float: wait until that local deadline (or a change); False: a change."""
         if now < self._hold_until:
             return self._hold_until
-        if self._in_flight >= self.settings.concurrency:
+        if self._in_flight >= self._cap:
             return False
         if not state.metered:
             return True
@@ -259,7 +265,13 @@ class Limiter:
             return
         if headers.concurrency and throttled:
             self._hold_until = max(self._hold_until, self._local(headers.reset))
+            self._cap = max(1, min(self._cap, self._in_flight - 1))
+            self._calm = 0
             return
+        self._calm += 1
+        if self._calm >= _CALM_ANSWERS and self._cap < self.settings.concurrency:
+            self._cap += 1
+            self._calm = 0
         state.metered = True
         state.limit = headers.limit
         self._roll(state, now)

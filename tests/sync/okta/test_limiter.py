@@ -1,0 +1,241 @@
+"""The limiter against the sandbox's rate limits: a share of each bucket, no 429, waits read
+against `Date`, 429 storms, the concurrency cap, and retries of what is safe to repeat."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from email.utils import formatdate
+
+import anyio
+import httpx
+import pytest
+
+from sandbox.seed import seed_user
+from sync.okta.auth import SSWS
+from sync.okta.client import OktaClient
+from sync.okta.errors import OktaTimeout, RateLimited, ServerError
+from sync.okta.limiter import Limiter, LimiterSettings
+from tests.sync.okta.sandbox_org import ORG_URL, Org, VirtualClock, launch_url
+
+pytestmark = pytest.mark.anyio
+
+OWNER = seed_user("owner").id
+
+
+async def _assign_many(okta: OktaClient, org: Org, n: int) -> tuple[str, list[str]]:
+    app = await okta.create_bookmark_app("Crowd - Site", launch_url("acc1"))
+    users = [org.ctx.state.add_user(f"u{i}@example.com").id for i in range(n)]
+    async with anyio.create_task_group() as group:
+        for user in users:
+            group.start_soon(okta.assign_user, app.id, user)
+    return app.id, users
+
+
+async def test_a_burst_past_the_share_waits_for_the_reset_and_meets_no_429(org: Org) -> None:
+    started = org.clock.now()
+    async with org.client() as okta:
+        app_id, users = await _assign_many(okta, org, 129)  # 130 calls, 50 a window
+
+    calls = (await org.calls())["apps"]
+    assert calls == {"calls": 130, "throttled": 0}
+    assert set((await org.app_state(app_id))["users"]) == set(users)
+    assert okta.limiter.stats()["apps"].throttled == 0
+    assert okta.limiter.stats()["apps"].delayed > 0
+    assert 119 <= org.clock.now() - started < 122  # three windows: two resets waited for
+
+
+async def test_the_configured_share_caps_calls_even_when_okta_would_allow_more(org: Org) -> None:
+    await org.control.put("/limits", json={"token_share": 1.0})  # Okta says 100 a minute
+    recording = org.recording()
+    async with org.client(recording, share=0.5) as okta:
+        await _assign_many(okta, org, 119)
+
+    per_window = Counter(math.floor(t / 60) for t, _ in recording.sent)
+    assert max(per_window.values()) == 50
+    assert len(per_window) == 3
+    assert (await org.calls())["apps"]["throttled"] == 0
+
+
+async def test_a_smaller_limit_in_the_headers_wins_over_the_share(org: Org) -> None:
+    await org.control.put("/limits", json={"limits": {"apps": 10}})  # 5 for this token
+    recording = org.recording()
+    async with org.client(recording) as okta:
+        await _assign_many(okta, org, 11)
+
+    per_window = Counter(math.floor(t / 60) for t, _ in recording.sent)
+    assert sorted(per_window.values()) == [2, 5, 5]
+    assert (await org.calls())["apps"]["throttled"] == 0
+
+
+@pytest.mark.parametrize("skew", [-3 * 3600, 3 * 3600, 17.3])
+async def test_the_wait_for_the_reset_is_read_against_date_not_the_local_clock(
+    clock: VirtualClock, skew: float
+) -> None:
+    served: list[int] = []
+
+    def okta(request: httpx.Request) -> httpx.Response:
+        # An org whose clock is `skew` seconds off ours, 5 calls a minute.
+        server_now = clock.now() + skew
+        window = math.floor(server_now / 60)
+        served.append(window)
+        used = served.count(window)
+        headers = {
+            "Date": formatdate(server_now, usegmt=True),
+            "X-Rate-Limit-Limit": "5",
+            "X-Rate-Limit-Remaining": str(max(0, 5 - used)),
+            "X-Rate-Limit-Reset": str((window + 1) * 60),
+        }
+        if used > 5:
+            return httpx.Response(429, headers=headers, json={"errorCode": "E0000047"})
+        return httpx.Response(200, headers=headers, json={"id": "0oa1", "label": "x"})
+
+    started = clock.now()
+    to_reset = 60 - (started + skew) % 60
+    limiter = Limiter(clock=clock)
+    async with OktaClient(
+        ORG_URL, SSWS("00t"), transport=httpx.MockTransport(okta), limiter=limiter
+    ) as client:
+        for _ in range(12):
+            await client.get_app("0oa1")
+
+    assert limiter.stats()["app"].throttled == 0
+    assert sorted(Counter(served).values()) == [2, 5, 5]
+    # Two resets: the first `to_reset` seconds away, the next a minute later (+ Date's rounding).
+    assert to_reset + 60 <= clock.now() - started <= to_reset + 62
+
+
+async def test_a_429_storm_is_waited_out_and_the_call_retried(org: Org) -> None:
+    async with org.client() as okta:
+        app = await okta.create_bookmark_app("Storm - Site", launch_url("acc1"))
+        storm = {"path": "/api/v1/apps/*/users", "status": 429, "remaining": 2}
+        await org.control.post("/faults", json=storm)
+        started = org.clock.now()
+
+        assert await okta.assign_user(app.id, OWNER) is True
+
+    assert okta.limiter.stats()["apps"].throttled == 2
+    assert org.clock.now() - started >= 60  # each 429 waited for its window's reset
+    assert (await org.app_state(app.id))["users"] == [OWNER]
+
+
+async def test_rate_limited_surfaces_once_the_retries_are_spent(org: Org) -> None:
+    async with org.client(rate_limit_retries=2) as okta:
+        app = await okta.create_bookmark_app("Storm - Site", launch_url("acc1"))
+        await org.control.post("/faults", json={"path": "/api/v1/apps/*/users", "status": 429})
+
+        with pytest.raises(RateLimited) as refused:
+            await okta.assign_user(app.id, OWNER)
+
+    assert okta.limiter.stats()["apps"].throttled == 3
+    assert refused.value.error_code == "E0000047"
+    assert refused.value.reset_at is not None
+    assert refused.value.retry_after is not None
+    assert 0 < refused.value.retry_after <= 60
+
+
+async def _find_groups_at_once(org: Org, okta: OktaClient, n: int) -> None:
+    await org.control.post(
+        "/faults", json={"path": "/api/v1/groups", "status": None, "latency": 0.02}
+    )
+    await okta.find_groups("Engineering")  # learn the groups bucket's window first
+    async with anyio.create_task_group() as group:
+        for _ in range(n):
+            group.start_soon(okta.find_groups, "Engineering")
+
+
+async def test_the_concurrency_cap_holds(org: Org) -> None:
+    await org.control.put("/limits", json={"concurrency": 3})
+    recording = org.recording()
+    async with org.client(recording, concurrency=3) as okta:
+        await _find_groups_at_once(org, okta, 24)
+
+    assert recording.max_in_flight == 3
+    assert okta.limiter.max_in_flight == 3
+    assert okta.limiter.stats()["groups"].throttled == 0
+
+
+async def test_concurrency_429s_are_waited_out_and_lower_the_cap(org: Org) -> None:
+    await org.control.put("/limits", json={"concurrency": 3})  # Okta allows fewer than we do
+    recording = org.recording()
+    async with org.client(recording, concurrency=8) as okta:
+        await _find_groups_at_once(org, okta, 24)
+
+    groups = okta.limiter.stats()["groups"]
+    assert groups.throttled > 0
+    assert groups.calls - groups.throttled == 25  # every call got through in the end
+    assert recording.max_in_flight <= 8
+
+
+async def test_a_5xx_on_a_read_is_retried_with_backoff(org: Org) -> None:
+    await org.control.post(
+        "/faults", json={"path": "/api/v1/apps", "method": "GET", "remaining": 2}
+    )
+    async with org.client() as okta:
+        assert await okta.list_bookmark_apps() == []
+
+    assert okta.limiter.stats()["apps"].calls == 3
+
+
+async def test_a_5xx_that_persists_surfaces_as_a_server_error(org: Org) -> None:
+    await org.control.post("/faults", json={"path": "/api/v1/apps", "method": "GET", "status": 503})
+    async with org.client() as okta:
+        with pytest.raises(ServerError) as failed:
+            await okta.list_bookmark_apps()
+
+    assert (failed.value.status, failed.value.error_code) == (503, "E0000010")
+    assert okta.limiter.stats()["apps"].calls == 1 + okta.error_retries
+
+
+async def test_a_5xx_on_create_is_never_repeated(org: Org) -> None:
+    await org.control.post(
+        "/faults", json={"path": "/api/v1/apps", "method": "POST", "remaining": 1}
+    )
+    async with org.client() as okta:
+        with pytest.raises(ServerError):
+            await okta.create_bookmark_app("Once - Site", launch_url("acc1"))
+
+    assert okta.limiter.stats()["apps"].calls == 1
+
+
+async def test_a_404_right_after_create_is_retried_until_the_app_shows(
+    org: Org, clock: VirtualClock
+) -> None:
+    await org.control.put("/consistency", json={"get_lag": 2.0})
+    async with org.client() as okta:
+        app = await okta.create_bookmark_app("Fresh - Site", launch_url("acc1"))
+        clock.t = org.ctx.state.apps[app.id].created.timestamp()  # the org's "just now"
+
+        assert await okta.assign_user(app.id, OWNER) is True
+        assert await okta.get_app(app.id) is not None
+
+    assert okta.limiter.stats()["apps"].calls > 2  # 404s, then the assignment
+    assert (await org.app_state(app.id))["users"] == [OWNER]
+
+
+async def test_a_404_of_an_app_this_client_did_not_just_create_is_believed(org: Org) -> None:
+    async with org.client() as okta:
+        assert await okta.get_app("0oanothere0000000000") is None
+
+    assert okta.limiter.stats()["app"].calls == 1
+
+
+async def test_a_timeout_is_retried_on_a_read_and_surfaces_on_a_create(
+    clock: VirtualClock,
+) -> None:
+    attempts: Counter[str] = Counter()
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        attempts[request.method] += 1
+        if attempts[request.method] == 1:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(200, json=[])
+
+    limiter = Limiter(LimiterSettings(), clock=clock)
+    transport = httpx.MockTransport(flaky)
+    async with OktaClient(ORG_URL, SSWS("00t"), transport=transport, limiter=limiter) as okta:
+        assert await okta.list_bookmark_apps() == []
+        with pytest.raises(OktaTimeout):
+            await okta.create_bookmark_app("Slow - Site", launch_url("acc1"))
+
+    assert attempts == {"GET": 2, "POST": 1}
