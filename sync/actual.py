@@ -13,38 +13,46 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sync.okta import OktaApp, OktaClient
 from sync.state import ActualApp, ActualGroup, DesiredApp, Strategy
 
-AppsByUrl = Mapping[str, Sequence[OktaApp]]
 
+@dataclass(frozen=True)
+class Listing:
+    """Every Bookmark app of the org, read once for a full pass."""
 
-def by_url(apps: Iterable[OktaApp]) -> dict[str, list[OktaApp]]:
-    found: dict[str, list[OktaApp]] = defaultdict(list)
-    for app in apps:
-        if app.url:
-            found[app.url].append(app)
-    return found
+    by_url: Mapping[str, Sequence[OktaApp]]
+    by_id: Mapping[str, OktaApp]
+
+    @classmethod
+    def of(cls, apps: Iterable[OktaApp]) -> Listing:
+        by_url: dict[str, list[OktaApp]] = defaultdict(list)
+        for app in apps:
+            if app.url:
+                by_url[app.url].append(app)
+        return cls(by_url, {app.id: app for app in apps})
 
 
 async def find_app(
     client: OktaClient,
     desired: DesiredApp,
     recorded_id: str | None,
-    listing: AppsByUrl | None = None,
+    listing: Listing | None = None,
 ) -> tuple[OktaApp | None, tuple[str, ...]]:
     """The account's app and any other app with its launch URL (duplicates to delete)."""
     if listing is not None:
-        candidates = list(listing.get(desired.url, ()))
+        app = listing.by_id.get(recorded_id) if recorded_id else None
+        candidates = list(listing.by_url.get(desired.url, ()))
     else:
         app = await client.get_app(recorded_id) if recorded_id else None
         if app is not None and app.url == desired.url:
             return app, ()
         candidates = await client.find_bookmark_apps(desired.url)
-        if app is not None and all(c.id != app.id for c in candidates):
-            # Its URL was changed by hand: it is still ours, and will be restored.
-            candidates.insert(0, app)
+    if app is not None and all(c.id != app.id for c in candidates):
+        # Its URL was changed by hand: it is still ours, and will be restored.
+        candidates.insert(0, app)
     if not candidates:
         return None, ()
     # Keep the recorded app, else the oldest: Okta's ids are not ordered, the listing is stable.
@@ -59,7 +67,7 @@ async def read_actual(
     recorded_id: str | None,
     *,
     strategy: Strategy = Strategy.INDIVIDUAL,
-    listing: AppsByUrl | None = None,
+    listing: Listing | None = None,
 ) -> tuple[ActualApp | None, OktaApp | None]:
     """The actual state, and the app as Okta sent it (a label change replaces it whole)."""
     app, duplicates = await find_app(client, desired, recorded_id, listing)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sync.actual import AppsByUrl, read_actual
+from sync.actual import Listing, read_actual
 from sync.apply import Applier, ApplySettings, OnCreated
 from sync.desired import Target
 from sync.okta import OktaClient
@@ -48,7 +48,7 @@ async def reconcile(
     *,
     on_created: OnCreated,
     strategy: Strategy = Strategy.INDIVIDUAL,
-    listing: AppsByUrl | None = None,
+    listing: Listing | None = None,
     apply_settings: ApplySettings | None = None,
 ) -> Outcome:
     desired = target.desired

@@ -40,11 +40,11 @@ from broker.outbox import request_sync
 from broker.services import workspaces
 from broker.vault import Vault
 from sync import claims as outbox
-from sync.actual import AppsByUrl, by_url
+from sync.actual import Listing
 from sync.apply import ApplySettings
 from sync.claims import Claim
 from sync.clients import Clients, MakeClient
-from sync.desired import Target, launch_url, load_targets
+from sync.desired import Target, load_targets
 from sync.okta import OktaClient
 from sync.okta.errors import InvalidToken, OktaError, RateLimited
 from sync.reconcile import Outcome, Result, reconcile
@@ -204,11 +204,12 @@ class Worker:
         if not wanted:
             return tally
         calls_before = _calls(client)
-        listing: AppsByUrl | None = None
+        listing: Listing | None = None
         if full:
             try:
-                prefix = launch_url(self.broker_url, "")
-                listing = by_url(await client.list_bookmark_apps(prefix_url=prefix))
+                # All Bookmark apps, not only those under our launch URL: an app whose URL was
+                # changed by hand is still found by its recorded id. Same calls either way.
+                listing = Listing.of(await client.list_bookmark_apps())
             except OktaError as error:
                 outcomes = [_listing_failed(t.account_id, error) for t in wanted]
                 self._record(workspace_id, outcomes, claimed, tally, unchecked=False)
@@ -222,7 +223,7 @@ class Worker:
         self,
         client: OktaClient,
         targets: list[Target],
-        listing: AppsByUrl | None,
+        listing: Listing | None,
         tally: Tally,
         progress: Progress | None,
     ) -> list[Outcome]:
