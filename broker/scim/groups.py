@@ -118,13 +118,14 @@ def search(
 def _member_ids(session: Session, workspace_id: str, scim_ids: frozenset[str]) -> set[str]:
     if not scim_ids:
         return set()
-    found = dict(
-        session.execute(
+    found: dict[str, str] = {
+        scim_id: member_id
+        for scim_id, member_id in session.execute(
             select(Member.scim_id, Member.id).where(
                 Member.workspace_id == workspace_id, Member.scim_id.in_(scim_ids)
             )
-        ).tuples()
-    )
+        )
+    }
     unknown = sorted(scim_ids - found.keys())
     if unknown:
         raise InvalidValue(f"No user with id {unknown[0]!r}: provision the user first.")
