@@ -1,7 +1,8 @@
 """The broker's ASGI app: `create_app(ctx)` composes every part's routes around one context.
 
 Parts: health and metrics, the home page, sign-in with Okta (`auth`), the chiclet launch
-(`launch`), the extension API under `/api/ext/v1` and the SCIM server under `/scim/v2`. The OIDC
+(`launch`), the extension API under `/api/ext/v1` (with its OpenAPI document at
+`/api/ext/v1/openapi.json`) and the SCIM server under `/scim/v2`. The OIDC
 relying party's HTTP client lives as long as the app (the lifespan closes it); `oidc_transport`
 lets tests put the sandbox org in process instead of on a socket.
 """
@@ -17,6 +18,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from broker import ext_api, scim
 from broker.context import BrokerContext
 from broker.db import make_engine, make_session_factory
 from broker.keyring import load_keyring
@@ -37,6 +39,9 @@ def _routes(ctx: BrokerContext) -> list[BaseRoute]:
         *auth.routes(),
         *launch.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        # The extension API serves its OpenAPI description at /api/ext/v1/openapi.json.
+        Mount(ext_api.MOUNT_PATH, routes=ext_api.routes(ctx)),
+        Mount(scim.PREFIX, routes=scim.routes(ctx)),
     ]
 
 
