@@ -4,12 +4,11 @@ Deactivation, in the one transaction of the SCIM request:
 - `broker.services.members.deactivate`: the member is inactive, so `broker.rbac` refuses every
   launch, redemption and code request from now on; the service queues sync of every extended
   account they reached (Okta loses their assignments);
-- every broker session is revoked (`broker.sessions.revoke_all`);
+- every broker session and every extension credential is revoked
+  (`broker.sessions.revoke_all`, `broker.ext_api.credentials.revoke_all`); both also refuse an
+  inactive member on their own, so nothing slips through between deactivation and revocation;
 - a password rotation is queued for each account they could launch until now: whatever they may
   have seen or kept is worthless once it runs.
-
-Extension credentials are refused for an inactive member by the extension API itself; they are
-revoked here too once that module offers `revoke_all`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from broker import rbac, sessions
-from broker.models import Member
+from broker.ext_api import credentials
+from broker.models import Member, utcnow
 from broker.outbox import accounts_reached_by_member
 from broker.rotation.queue import request_rotation
 from broker.services import members
@@ -40,7 +40,9 @@ def deactivate(session: Session, member: Member, *, reason: str) -> None:
     # Before the flag changes: afterwards RBAC (rightly) says they can launch nothing.
     reachable = launchable_accounts(session, member)
     members.deactivate(session, member.workspace_id, member.id)
-    sessions.revoke_all(session, member.id)
+    now = utcnow()
+    sessions.revoke_all(session, member.id, now=now)
+    credentials.revoke_all(session, member.id, now=now)
     request_rotation(session, member.workspace_id, reachable, reason)
 
 

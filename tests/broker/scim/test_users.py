@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import delete, select
 
 from broker import rbac
 from broker.db import transaction
-from broker.models import Account, ItemRole, Member, SyncOutbox, WorkspaceRole
+from broker.ext_tables import ExtensionCredential
+from broker.models import Account, ItemRole, Member, SyncOutbox, WorkspaceRole, utcnow
 from broker.rotation.models import PasswordRotation, RotationStatus
 from broker.services import accounts, extensions, shares, workspaces
 from broker.services.shares import Subject, Target
@@ -87,7 +92,19 @@ async def _provisioned_owner_of_an_extended_account(
         actor = session.get(Member, member.id)
         assert actor is not None
         extensions.extend_account(session, actor, account.id)
-        token, _ = open_session(session, member.id, ttl_s=3600)
+        token, browser = open_session(session, member.id, ttl_s=3600)
+        session.add(
+            ExtensionCredential(
+                token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+                workspace_id=ws,
+                member_id=member.id,
+                jkt="k" * 43,
+                public_jwk={},
+                origin="chrome-extension://test",
+                session_id=browser.id,
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
         session.execute(delete(SyncOutbox))
     return user, member, account, token
 
@@ -107,6 +124,7 @@ async def test_deactivation_offboards_the_member_at_once(broker: Broker, updates
         assert session.get(SyncOutbox, account.id) is not None
         assert resolve(session, token) is None
         assert session.scalar(select(BrokerSession.revoked_at)) is not None
+        assert session.scalar(select(ExtensionCredential.revoked_at)) is not None
         jobs = session.scalars(select(PasswordRotation)).all()
         assert [(j.account_id, j.status) for j in jobs] == [(account.id, RotationStatus.PENDING)]
 
