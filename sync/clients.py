@@ -62,3 +62,8 @@ class Clients:
 
     def all(self) -> list[OktaClient]:
         return [client for _, client in self._cache.values()]
+
+    async def aclose(self) -> None:
+        for client in self.all():
+            await client.aclose()
+        self._cache.clear()

@@ -90,6 +90,10 @@ class Worker:
         # Accounts being synced by this process: a full pass and a round never race on one.
         self._busy: set[str] = set()
 
+    async def aclose(self) -> None:
+        """Close the Okta clients' connections."""
+        await self.clients.aclose()
+
     # -- rounds -------------------------------------------------------------------------------
 
     async def run_due(self, *, now: datetime | None = None) -> Tally:

@@ -86,13 +86,20 @@ class Env:
             extensions.extend_account(world.session, world.session.merge(owner), account.id)
         return account
 
-    def make_worker(self, strategy: Strategy = Strategy.INDIVIDUAL, **kwargs: object) -> Worker:
+    def make_worker(
+        self,
+        strategy: Strategy = Strategy.INDIVIDUAL,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **kwargs: object,
+    ) -> Worker:
         return Worker(
             self.db.sessions,
             self.vault,
             BROKER,
             make_client=client_maker(
-                transport=self.transport, limiter_settings=LimiterSettings(time_scale=SCALE)
+                transport=transport or self.transport,
+                limiter_settings=LimiterSettings(time_scale=SCALE),
             ),
             settings=WorkerSettings(
                 strategy=strategy,

@@ -1,0 +1,161 @@
+"""`latchkey worker` (keep Okta in step, for ever) and `latchkey sync` (one full pass, now).
+
+Both read the broker's configuration from the environment (`broker.settings`); the Okta domain
+and sealed API token of each workspace come from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from broker.db import make_engine, make_session_factory
+from broker.settings import Settings
+from broker.vault import Vault
+from sync.clients import client_maker
+from sync.okta import LimiterSettings
+from sync.report import Tally
+from sync.state import Strategy
+from sync.worker import Worker, WorkerSettings
+
+_STRATEGY = click.option(
+    "--strategy",
+    type=click.Choice([s.value for s in Strategy]),
+    default=Strategy.INDIVIDUAL.value,
+    show_default=True,
+    help="Assign users one by one, or through one Latchkey-owned Okta group per app.",
+)
+_SHARE = click.option(
+    "--share",
+    type=click.FloatRange(0.01, 1.0),
+    default=0.5,
+    show_default=True,
+    help="Part of each Okta rate-limit bucket this worker may use (Okta's default per token).",
+)
+
+
+@contextmanager
+def _worker(strategy: str, share: float) -> Iterator[Worker]:
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        yield Worker(
+            make_session_factory(engine),
+            Vault.from_settings(settings),
+            settings.broker_url,
+            make_client=client_maker(limiter_settings=LimiterSettings(share=share)),
+            settings=WorkerSettings(strategy=Strategy(strategy)),
+        )
+    finally:
+        engine.dispose()
+
+
+@click.command("worker")
+@click.option(
+    "--poll-interval", type=float, default=1.0, show_default=True, help="Seconds between polls."
+)
+@click.option(
+    "--full-pass-interval",
+    type=float,
+    default=3600.0,
+    show_default=True,
+    help="Seconds between full passes that repair drift (0: never).",
+)
+@click.option("--once", is_flag=True, help="One full pass and one round, then exit.")
+@_STRATEGY
+@_SHARE
+def worker(
+    poll_interval: float, full_pass_interval: float, once: bool, strategy: str, share: float
+) -> None:
+    """Keep Okta in step with the broker: sync due accounts, and repair drift periodically."""
+
+    async def main(sync_worker: Worker) -> Tally:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            return await sync_worker.run(
+                poll_interval=poll_interval,
+                full_pass_interval=full_pass_interval or None,
+                once=once,
+                stop=stop,
+            )
+        finally:
+            await sync_worker.aclose()
+
+    with _worker(strategy, share) as sync_worker:
+        click.echo("latchkey worker: syncing extended accounts to Okta (Ctrl-C stops).")
+        tally = asyncio.run(main(sync_worker))
+    _summary(Console(), tally)
+
+
+class _Bar:
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task = progress.add_task("Syncing extended accounts", total=None)
+
+    def started(self, total: int) -> None:
+        self._progress.update(self._task, total=total)
+
+    def advanced(self, done: int = 1) -> None:
+        self._progress.advance(self._task, done)
+
+
+@click.command("sync")
+@_STRATEGY
+@_SHARE
+def sync(strategy: str, share: float) -> None:
+    """Run one full pass now: every extended account of every workspace, drift repaired."""
+    console = Console()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+
+    async def main(sync_worker: Worker, progress: Progress) -> Tally:
+        try:
+            return await sync_worker.full_pass(progress=_Bar(progress))
+        finally:
+            await sync_worker.aclose()
+
+    with _worker(strategy, share) as sync_worker, Progress(*columns, console=console) as progress:
+        tally = asyncio.run(main(sync_worker, progress))
+    _summary(console, tally)
+    if tally.failed or tally.paused_workspaces:
+        raise SystemExit(1)
+
+
+def _summary(console: Console, tally: Tally) -> None:
+    table = Table(title="Sync summary", show_header=False)
+    rows = [
+        ("Accounts", tally.accounts),
+        ("Apps created", tally.apps_created),
+        ("Apps updated", tally.apps_updated),
+        ("Apps deleted", tally.apps_deleted),
+        ("Assignments added", tally.assignments_added),
+        ("Assignments removed", tally.assignments_removed),
+        ("Group members added", tally.members_added),
+        ("Group members removed", tally.members_removed),
+        ("Failures", tally.failed),
+        ("Retrying later", tally.retrying),
+        ("Workspaces paused (token refused)", tally.paused_workspaces),
+    ]
+    for name, value in rows:
+        table.add_row(name, str(value))
+    for bucket, calls in sorted(tally.calls.items()):
+        table.add_row(f"API calls, bucket {bucket}", str(calls))
+    console.print(table)
+    for error in tally.errors[:20]:
+        console.print(f"[red]failed[/red] {error}")

@@ -1,0 +1,124 @@
+"""Sync converges through Okta's faults: 429 storms, 5xx, 404 right after create, a crash."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from broker.models import Account, Member
+from broker.services import accounts, members
+from sandbox.org.faults import Consistency, Fault, fault_injector
+from tests.sync.conftest import Env, okta_ids
+
+pytestmark = pytest.mark.anyio
+
+
+async def converge(env: Env, rounds: int = 12) -> int:
+    """Rounds until the outbox is empty (backoffs skipped); how many it took."""
+    for done in range(1, rounds + 1):
+        await env.sync(later=True)
+        if not env.queued():
+            return done
+    raise AssertionError(f"still queued after {rounds} rounds: {env.queued()}")
+
+
+def three_accounts(env: Env) -> tuple[Member, list[Member], list[Account]]:
+    owner = env.person()
+    readers = [env.person() for _ in range(3)]
+    made = [env.extended(owner) for _ in range(3)]
+    with env.change() as world:
+        for account in made:
+            for reader in readers:
+                world.share(reader, account)
+    return owner, readers, made
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(Fault("/api/v1/apps*", status=429, rate=0.5), id="429 storm"),
+        pytest.param(Fault("/api/v1/apps*", status=500, rate=0.4), id="500s"),
+        pytest.param(Fault("/api/v1/apps*", status=503, remaining=6), id="503 burst"),
+        pytest.param(Fault("/api/v1/apps*", status=None, latency=200.0), id="slow answers"),
+    ],
+)
+async def test_sync_converges_through_faults(env: Env, fault: Fault) -> None:
+    owner, readers, made = three_accounts(env)
+    fault_injector(env.org).add(fault)
+
+    await converge(env)
+
+    fault_injector(env.org).clear()
+    for account in made:
+        assert env.assigned(account) == okta_ids(owner, *readers)
+
+
+async def test_404_right_after_create_is_waited_out(env: Env) -> None:
+    # 500 org seconds = half a real second at the tests' time scale.
+    fault_injector(env.org).consistency = Consistency(get_lag=500.0)
+    owner, readers, made = three_accounts(env)
+
+    rounds = await converge(env)
+
+    assert rounds == 1
+    for account in made:
+        assert env.assigned(account) == okta_ids(owner, *readers)
+
+
+class Crash(BaseException):
+    """The process dies: nothing after this point runs (not even error handling)."""
+
+
+class Dying(httpx.AsyncBaseTransport):
+    """Passes `calls` requests through, then dies on every later one."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, calls: int) -> None:
+        self.inner = inner
+        self.left = calls
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.left <= 0:
+            raise Crash
+        self.left -= 1
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize("calls", [*range(14), "record"])
+async def test_crash_between_any_two_calls_then_rerun_converges(env: Env, calls: int | str) -> None:
+    owner, gone, reader, other = (env.person() for _ in range(4))
+    kept, deleted = env.extended(owner), env.extended(owner)
+    with env.change() as world:
+        world.share(gone, kept)
+    await env.sync()
+    with env.change() as world:
+        accounts.rename_account(world.session, world.workspace.id, kept.id, name="New")
+        world.share(reader, kept)
+        members.deactivate(world.session, world.workspace.id, gone.id)
+        accounts.delete_account(world.session, world.workspace.id, deleted.id)
+    new = env.extended(owner)
+    with env.change() as world:
+        world.share(reader, new)
+        world.share(other, new)
+
+    doomed = env.make_worker(transport=Dying(env.transport, 10**6 if calls == "record" else calls))
+    if calls == "record":
+        doomed._created = _die  # type: ignore[method-assign]
+    with pytest.raises(Crash):  # noqa: PT012
+        await env.sync(doomed)
+        raise Crash  # no call was left to die on: the round finished
+    await asyncio.sleep(0.05)  # the dead round's other tasks hit the wall too
+
+    await converge(env)
+
+    assert env.app(kept).label == "New - Demo"
+    assert env.assigned(kept) == okta_ids(owner, reader)
+    assert env.assigned(new) == okta_ids(owner, reader, other)
+    assert env.apps(deleted) == []
+    with env.org.state.locked() as state:
+        assert len(state.apps) == 2
+
+
+async def _die(*args: object) -> None:
+    raise Crash
