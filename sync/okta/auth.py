@@ -21,6 +21,8 @@ from typing import Any
 
 import anyio
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
@@ -52,20 +54,27 @@ PrivateKey = RSAKey | ECKey
 
 def load_private_key(key: str | bytes | dict[str, Any], key_id: str | None = None) -> PrivateKey:
     """An RSA or EC (P-256) private key, from the PEM or JWK of the service app's config."""
-    kind = key.get("kty") if isinstance(key, dict) else None
-    text = key.decode() if isinstance(key, bytes) else key
-    is_ec = kind == "EC" or (isinstance(text, str) and "BEGIN EC PRIVATE KEY" in text)
-    parameters = {"kid": key_id} if key_id else None
+    parameters: dict[str, Any] | None = {"kid": key_id} if key_id else None
     loaded: PrivateKey
-    if is_ec:
-        loaded = ECKey.import_key(key, parameters)  # type: ignore[arg-type]
-    else:
-        try:
-            loaded = RSAKey.import_key(key, parameters)  # type: ignore[arg-type]
-        except (ValueError, TypeError):
+    if isinstance(key, dict):
+        if key.get("kty") == "EC":
             loaded = ECKey.import_key(key, parameters)  # type: ignore[arg-type]
+        else:
+            loaded = RSAKey.import_key(key, parameters)  # type: ignore[arg-type]
+    else:
+        pem = key.encode() if isinstance(key, str) else key
+        try:
+            native = serialization.load_pem_private_key(pem, password=None)
+        except ValueError:
+            raise ValueError("the service app needs its private key, as a PEM or a JWK") from None
+        if isinstance(native, rsa.RSAPrivateKey):
+            loaded = RSAKey.import_key(native, parameters)  # type: ignore[arg-type]
+        elif isinstance(native, ec.EllipticCurvePrivateKey):
+            loaded = ECKey.import_key(native, parameters)  # type: ignore[arg-type]
+        else:
+            raise ValueError("the service app key must be RSA or EC (P-256)")
     if not loaded.is_private:
-        raise ValueError("the service app needs its private key")
+        raise ValueError("the service app needs its private key, not the public one")
     return loaded
 
 
