@@ -159,3 +159,36 @@ async def test_a_login_only_member_never_had_credentials_so_nothing_is_rotated(
 
     with transaction(broker.db.sessions) as session:
         assert session.scalars(select(PasswordRotation)).all() == []
+
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+@pytest.mark.parametrize(
+    ("operation", "active", "name"),
+    [
+        ({"op": "replace", "value": {"active": False}}, False, "Ada Lovelace"),
+        ({"op": "replace", "path": "active", "value": False}, False, "Ada Lovelace"),
+        ({"op": "replace", "path": "displayName", "value": "Ada King"}, True, "Ada King"),
+        ({"op": "replace", "value": {"displayName": "Ada King", "active": True}}, True, "Ada King"),
+    ],
+    ids=["active without path", "active with path", "name with path", "name without path"],
+)
+async def test_patch_works_with_and_without_a_path(
+    broker: Broker, okta: ScimClient, operation: dict[str, object], active: bool, name: str
+) -> None:
+    user = org_user("Ada", "Lovelace")
+    scim_id = await okta.push_user(user)
+
+    async with broker.raw() as http:
+        response = await http.patch(
+            f"Users/{scim_id}",
+            json={"schemas": [PATCH_OP], "Operations": [operation]},
+            headers={"Content-Type": "application/scim+json"},
+        )
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["active"], response.json()["displayName"]) == (active, name)
+    member = broker.member(user.login)
+    assert member is not None
+    assert (member.active, member.name) == (active, name)
