@@ -27,6 +27,7 @@ from sync.okta.bodies import (
 )
 from sync.okta.errors import (
     Conflict,
+    Forbidden,
     NotFound,
     OktaError,
     RateLimited,
@@ -138,13 +139,22 @@ class OktaClient:
         INACTIVE, the deactivation call is skipped.
         """
         app_id = app if isinstance(app, str) else app.id
+        deactivated = False
         if isinstance(app, str) or app.active:
             try:
                 await self.deactivate_app(app_id)
             except NotFound:
                 return
-        with contextlib.suppress(NotFound):  # gone already: what we wanted
+            deactivated = True
+        try:
             await self._call("DELETE", f"{APPS}/{app_id}", app_id=app_id)
+        except NotFound:
+            pass  # gone already: what we wanted
+        except Forbidden as exc:
+            # Our INACTIVE copy was stale (someone activated it since): deactivate, once.
+            if exc.error_code != "E0000056" or deactivated:
+                raise
+            await self.delete_app(app_id)
         self._created.pop(app_id, None)
 
     # -- app users ----------------------------------------------------------------------------

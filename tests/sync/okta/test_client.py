@@ -110,6 +110,20 @@ async def test_delete_app_of_an_inactive_app_skips_the_deactivation(
     assert await okta.get_app(app.id) is None
 
 
+async def test_delete_app_of_an_app_activated_again_since_it_was_read_still_deletes_it(
+    okta: OktaClient, org: Org
+) -> None:
+    app = await okta.create_bookmark_app("Revived - Site", launch_url("acc1"))
+    await okta.deactivate_app(app.id)
+    stale = await okta.get_app(app.id)
+    assert stale is not None
+    await org.control.patch(f"/apps/{app.id}", json={"status": "ACTIVE"})  # by hand, meanwhile
+
+    await okta.delete_app(stale)
+
+    assert all(a["id"] != app.id for a in (await org.state())["apps"])
+
+
 async def test_delete_app_of_an_app_already_gone_is_fine(okta: OktaClient) -> None:
     await okta.delete_app("0oagone0000000000000")
     app = await okta.create_bookmark_app("Twice - Site", launch_url("acc1"))
