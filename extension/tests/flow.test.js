@@ -1,0 +1,236 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import * as flow from "../lib/flow.js";
+
+const ORIGIN = "https://login.example.com";
+const LIMITS = { stepMs: 1000, totalMs: 5000, codeAttempts: 2 };
+const page = (shows = {}) => ({ origin: ORIGIN, username: false, password: false, code: false, ...shows });
+
+function launch(extra = {}) {
+  return flow.start(
+    { tabId: 7, origin: ORIGIN, username: "alice@demo.test", password: "s3cret!", ...extra },
+    0,
+    LIMITS,
+  );
+}
+
+/** Run events in order; return every step's phase and actions, and the last state. */
+function run(state, events) {
+  const trace = [];
+  for (const [kind, arg, now] of events) {
+    const result =
+      kind === "page" ? flow.observe(state, arg, now)
+      : kind === "code" ? flow.codeReceived(state, arg, now)
+      : kind === "tick" ? flow.tick(state, now)
+      : flow[kind](state, arg);
+    state = result.state;
+    trace.push([state.phase, result.actions.map((a) => `${a.type}${a.field ? `:${a.field}` : ""}`)]);
+  }
+  return { state, trace };
+}
+
+function assertWiped(state) {
+  assert.equal(state.secrets, null);
+  assert.ok(!JSON.stringify(state).includes("s3cret!"), "no password left in the state");
+  assert.ok(!JSON.stringify(state).includes("alice@demo.test"), "no username left in the state");
+}
+
+describe("flow transitions", () => {
+  it("single page: fill both, submit, done when the fields are gone", () => {
+    const { state, trace } = run(launch(), [
+      ["page", page({ username: true, password: true }), 10],
+      ["page", page(), 400],
+    ]);
+    assert.deepEqual(trace, [
+      ["submitted", ["fill:username", "fill:password", "submit:password"]],
+      ["done", ["wipe"]],
+    ]);
+    assert.equal(state.outcome, "signed_in");
+    assertWiped(state);
+  });
+
+  it("carries the secret values in fill actions only", () => {
+    const { actions } = flow.observe(launch(), page({ username: true, password: true }), 10);
+    assert.deepEqual(actions.filter((a) => a.type === "fill").map((a) => a.value), ["alice@demo.test", "s3cret!"]);
+  });
+
+  it("identifier first over two pages", () => {
+    const { trace } = run(launch(), [
+      ["page", page({ username: true }), 10],
+      ["page", page(), 200], // the round trip's blank moment
+      ["page", page({ password: true }), 400],
+      ["page", page(), 800],
+    ]);
+    assert.deepEqual(trace, [
+      ["awaiting_password", ["fill:username", "submit:username"]],
+      ["awaiting_password", []],
+      ["submitted", ["fill:password", "submit:password"]],
+      ["done", ["wipe"]],
+    ]);
+  });
+
+  it("identifier first in one page: waits while the filled username stays, then the password", () => {
+    const { trace } = run(launch(), [
+      ["page", page({ username: true }), 10],
+      ["page", page({ username: true }), 50],
+      ["page", page({ username: true, password: true }), 200],
+      ["page", page(), 900],
+    ]);
+    assert.deepEqual(trace, [
+      ["awaiting_password", ["fill:username", "submit:username"]],
+      ["awaiting_password", []],
+      ["submitted", ["fill:password", "submit:password"]],
+      ["done", ["wipe"]],
+    ]);
+  });
+
+  it("code step: asks the broker once, fills what it sends, done after", () => {
+    const { state, trace } = run(launch({ hasCode: true }), [
+      ["page", page({ username: true, password: true }), 10],
+      ["page", page({ code: true }), 300],
+      ["page", page({ code: true }), 350], // mutations while waiting: no second request
+      ["code", "123456", 500],
+      ["page", page(), 900],
+    ]);
+    assert.deepEqual(trace, [
+      ["submitted", ["fill:username", "fill:password", "submit:password"]],
+      ["awaiting_code", ["fetch_code"]],
+      ["awaiting_code", []],
+      ["submitted", ["fill:code", "submit:code"]],
+      ["done", ["wipe"]],
+    ]);
+    assertWiped(state);
+  });
+
+  it("a rejected code is retried once with a fresh one, then the flow fails", () => {
+    const { state, trace } = run(launch({ hasCode: true }), [
+      ["page", page({ username: true, password: true }), 10],
+      ["page", page({ code: true }), 100],
+      ["code", "111111", 200],
+      ["page", page({ code: true, error: true }), 300],
+      ["code", "222222", 400],
+      ["page", page({ code: true, error: true }), 500],
+    ]);
+    assert.deepEqual(trace.map(([phase]) => phase), [
+      "submitted", "awaiting_code", "submitted", "awaiting_code", "submitted", "failed",
+    ]);
+    assert.equal(state.outcome, "code_rejected");
+    assertWiped(state);
+  });
+
+  it("a code step on an account without a code fails at once", () => {
+    const { state } = run(launch(), [
+      ["page", page({ username: true, password: true }), 10],
+      ["page", page({ code: true }), 100],
+    ]);
+    assert.equal(state.outcome, "code_not_available");
+    assertWiped(state);
+  });
+
+  it("a code answer after the page moved on is ignored", () => {
+    const { trace } = run(launch({ hasCode: true }), [["code", "123456", 10]]);
+    assert.deepEqual(trace, [["awaiting_username", []]]);
+  });
+});
+
+describe("flow failures", () => {
+  const cases = [
+    ["wrong password shown again with an error", [
+      ["page", page({ username: true, password: true }), 10],
+      ["page", page({ username: true, password: true, error: true }), 300],
+    ], "failed", "rejected"],
+    ["username refused on the identifier step", [
+      ["page", page({ username: true }), 10],
+      ["page", page({ username: true, error: true }), 300],
+    ], "failed", "rejected"],
+    ["the page left the account's origin", [
+      ["page", page({ username: true }), 10],
+      ["page", { ...page({ password: true }), origin: "https://login.example.com.evil.test" }, 300],
+    ], "failed", "left_origin"],
+    ["the tab navigated elsewhere", [["navigated", "http://127.0.0.1:8421"]], "failed", "left_origin"],
+    ["the tab closed", [["tabClosed"]], "failed", "tab_closed"],
+    ["the broker refused the code", [
+      ["page", page({ code: true }), 10],
+      ["codeRefused", "no_access"],
+    ], "failed", "no_access"],
+    ["the content script refused to fill", [["actionFailed", "origin_mismatch"]], "failed", "origin_mismatch"],
+    ["aborted (signed out)", [["abort", "signed_out"]], "failed", "signed_out"],
+  ];
+  for (const [name, events, phase, outcome] of cases) {
+    it(`${name} → ${phase} (${outcome}), secrets wiped`, () => {
+      const { state } = run(launch({ hasCode: true }), events);
+      assert.equal(state.phase, phase);
+      assert.equal(state.outcome, outcome);
+      assertWiped(state);
+    });
+  }
+
+  it("ends stay ended: no event revives a finished flow", () => {
+    const ended = flow.tabClosed(launch()).state;
+    for (const result of [
+      flow.observe(ended, page({ username: true, password: true }), 10),
+      flow.codeReceived(ended, "123456", 10),
+      flow.tick(ended, 10_000),
+      flow.abort(ended, "x"),
+    ]) {
+      assert.equal(result.state, ended);
+      assert.deepEqual(result.actions, []);
+    }
+  });
+
+  it("navigating within the origin is not a failure", () => {
+    const state = launch();
+    assert.equal(flow.navigated(state, ORIGIN).state, state);
+  });
+});
+
+describe("flow timeouts", () => {
+  it("a page that never shows a login field times out after the step limit", () => {
+    const { state, trace } = run(launch(), [
+      ["page", page(), 500],
+      ["tick", null, 999],
+      ["tick", null, 1000],
+    ]);
+    assert.deepEqual(trace.map(([phase]) => phase), ["awaiting_username", "awaiting_username", "timed_out"]);
+    assert.equal(state.outcome, "awaiting_username_timeout");
+    assertWiped(state);
+  });
+
+  it("each step gets its own limit, measured from the last progress", () => {
+    const { state } = run(launch(), [
+      ["page", page({ username: true }), 900],
+      ["tick", null, 1800],
+      ["tick", null, 1900],
+    ]);
+    assert.equal(state.phase, "timed_out");
+    assert.equal(state.outcome, "awaiting_password_timeout");
+  });
+
+  it("the whole login is bounded even while steps keep progressing", () => {
+    let state = launch({ hasCode: true });
+    state = flow.observe(state, page({ username: true, password: true }), 10).state;
+    for (let now = 900; now < 5000; now += 900) {
+      state = flow.observe(state, page({ code: true }), now).state; // awaiting_code
+      state = flow.codeReceived(state, "000000", now + 1).state;
+      state = { ...state, sent: { ...state.sent, code: 0 } }; // as if every code were new
+    }
+    const result = flow.observe(state, page({ code: true }), 5000);
+    assert.equal(result.state.phase, "timed_out");
+    assert.equal(result.state.outcome, "login_timeout");
+  });
+
+  it("an observation after the deadline times out instead of filling", () => {
+    const { state, actions } = flow.observe(launch(), page({ username: true, password: true }), 1000);
+    assert.equal(state.phase, "timed_out");
+    assert.deepEqual(actions, [{ type: "wipe" }]);
+  });
+
+  it("the state survives JSON (chrome.storage.session) and resumes", () => {
+    const first = flow.observe(launch(), page({ username: true }), 10).state;
+    const resumed = JSON.parse(JSON.stringify(first));
+    const { state, actions } = flow.observe(resumed, page({ password: true }), 300);
+    assert.equal(state.phase, "submitted");
+    assert.deepEqual(actions.map((a) => a.type), ["fill", "submit"]);
+  });
+});
