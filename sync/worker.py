@@ -54,6 +54,9 @@ from sync.state import Strategy
 
 logger = logging.getLogger(__name__)
 _BUSY_RETRY = timedelta(seconds=1)
+# From this many accounts with no recorded app, one paged listing of the org's Bookmark apps
+# (200 a page) costs fewer calls than a lookup by launch URL for each.
+_LIST_FROM = 2
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,8 @@ class Worker:
             return tally
         calls_before = _calls(client)
         listing: Listing | None = None
-        if full:
+        unknown = sum(1 for t in wanted if t.okta_app_id is None)
+        if full or unknown >= _LIST_FROM:
             try:
                 # All Bookmark apps, not only those under our launch URL: an app whose URL was
                 # changed by hand is still found by its recorded id. Same calls either way.
