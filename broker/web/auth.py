@@ -125,7 +125,9 @@ async def start_sign_in(request: Request, return_to: str) -> Response:
         transactions.BINDER_COOKIE,
         started.binder,
         max_age=int(transactions.TRANSACTION_TTL.total_seconds()),
-        path="/auth",
+        # Host-wide: a sign-in started at /launch must find the binder of one started earlier,
+        # or two chiclets clicked together would each overwrite the other's.
+        path="/",
         httponly=True,
         samesite="lax",
         secure=ctx.settings.secure_cookies,

@@ -86,7 +86,7 @@ async def test_session_cookie_is_httponly_lax_and_host_wide(harness: Harness) ->
     binder = journey.hops[0].headers["set-cookie"].lower()
     assert binder.startswith("latchkey_signin=")
     assert "httponly" in binder
-    assert "path=/auth" in binder
+    assert "path=/" in binder
     assert "max-age=600" in binder
 
 
@@ -208,6 +208,24 @@ async def test_a_replayed_callback_is_refused(harness: Harness) -> None:
 
     assert replay.status_code == 400
     assert harness.session_cookie() is None
+
+
+async def test_two_sign_ins_started_together_in_one_browser_both_finish(
+    harness: Harness,
+) -> None:
+    user = harness.okta_user("ada@example.com")
+    harness.member_for(user)
+    with harness.build() as world:
+        first, second = world.account(), world.account()
+    await harness.okta_session(user)
+    started = [await harness.browser.get(f"{BROKER}/launch/{a.id}") for a in (first, second)]
+    callbacks = [await harness.browser.get(s.headers["location"]) for s in started]
+
+    for callback, account in zip(callbacks, (first, second), strict=True):
+        harness.browser.cookies.delete("latchkey_session")
+        done = await harness.browser.get(callback.headers["location"])
+        assert done.status_code == 303
+        assert done.headers["location"] == f"/launch/{account.id}"
 
 
 async def test_a_callback_from_another_browser_is_refused(harness: Harness) -> None:
