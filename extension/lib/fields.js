@@ -23,6 +23,7 @@ const SUBMIT_TEXT = /sign.?in|log.?in|next|continue|submit|verify|confirm|weiter
 /** The layout facts of a live browser window. */
 export function domView(win) {
   return {
+    url: () => win.location.href,
     style: (el) => win.getComputedStyle(el),
     rect: (el) => {
       const r = el.getBoundingClientRect();
