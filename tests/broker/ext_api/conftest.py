@@ -76,9 +76,14 @@ class Scene:
     ctx: BrokerContext
     workspace: Workspace
 
+    count: int = 0  # carried from one World to the next, so names stay unique
+
     def build(self, step: Callable[[World], T]) -> T:
         with transaction(self.ctx.sessions) as session:
-            return step(World(session, self.ctx.vault, self.workspace))
+            world = World(session, self.ctx.vault, self.workspace, _count=self.count)
+            result = step(world)
+        self.count = world._count
+        return result
 
     def member(self, role: WorkspaceRole = WorkspaceRole.USER) -> Member:
         return self.build(lambda w: w.member(role))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
+from openapi_schema_validator import OAS31Validator
 
 from broker import totp
+from broker.ext_api import openapi_document
 from tests.broker.ext_api.conftest import TOTP_SECRET, Launch, Scene, error_of
 from tests.broker.ext_api.extension import Extension
 
@@ -93,3 +96,25 @@ async def test_unknown_paths_and_methods_answer_in_the_error_shape(
         method, path, headers={"Origin": extension.origin, "Content-Type": "application/json"}
     )
     assert (answer.status_code, error_of(answer)) == (status, code)
+
+
+def _conforms(answer: httpx.Response, schema: str) -> None:
+    document = openapi_document()
+    OAS31Validator(
+        {"$ref": f"#/components/schemas/{schema}", "components": document["components"]}
+    ).validate(answer.json())
+
+
+async def test_answers_match_the_openapi_document(scene: Scene, launch: Launch) -> None:
+    ext = launch.extension
+    document = openapi_document()
+    OAS31Validator.check_schema(document["components"]["schemas"]["Release"])
+    released = await ext.post("/grants/redeem", {"grant": launch.grant})
+    _conforms(released, "Release")
+    _conforms(await ext.post("/code", {"ticket": released.json()["ticket"]}), "Code")
+    _conforms(await ext.post("/grants/redeem", {"grant": launch.grant}), "Error")
+    second = Extension(ext.client)
+    _conforms(await second.register(launch.cookie), "Registration")
+    _conforms(await ext.post("/keys/revoke", {}), "Revoked")
+    for path, spec in document["paths"].items():
+        assert set(spec["post"]["responses"]) >= {"400", "401", "403"}, path

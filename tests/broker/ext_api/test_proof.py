@@ -138,7 +138,8 @@ def test_registration_needs_the_key_in_the_header(key: ec.EllipticCurvePrivateKe
 
 def test_the_thumbprint_is_rfc_7638s(key: ec.EllipticCurvePrivateKey) -> None:
     jwk = public_jwk(key)
-    expected = ECKey.import_key(jwk).thumbprint()  # joserfc's own RFC 7638 implementation
+    as_joserfc: dict[str, str | list[str]] = {**jwk}
+    expected = ECKey.import_key(as_joserfc).thumbprint()  # joserfc's own RFC 7638 implementation
     assert thumbprint(jwk) == PublicKey.from_jwk({**jwk, "kid": "ignored"}).thumbprint == expected
 
 
