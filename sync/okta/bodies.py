@@ -46,9 +46,16 @@ def bookmark_app_body(label: str, url: str) -> BookmarkAppBody:
     }
 
 
+# Properties of `Application` the description marks read-only (or that only the lifecycle
+# endpoints change): a `PUT` leaves them out.
+_READ_ONLY = frozenset(
+    {"id", "orn", "created", "lastUpdated", "features", "status", "_embedded", "_links"}
+)
+
+
 def relabelled_app_body(current: dict[str, Any], label: str) -> dict[str, Any]:
-    """The app's whole current body with a new label; `_links` and `_embedded` are read-only."""
-    body = {k: copy.deepcopy(v) for k, v in current.items() if not k.startswith("_")}
+    """The app's whole current body with a new label, without its read-only properties."""
+    body = {k: copy.deepcopy(v) for k, v in current.items() if k not in _READ_ONLY}
     body["label"] = check_label(label)
     return body
 
