@@ -38,7 +38,8 @@ export const DEFAULT_LIMITS = Object.freeze({
 /**
  * A new flow for one launch.
  * @param {{tabId: number, origin: string, username: string, password: string,
- *          hasCode?: boolean, launchId?: string}} launch
+ *          hasCode?: boolean, ticket?: string, launchId?: string}} launch
+ * `ticket` is what the broker wants back for a code; a secret like the others.
  */
 export function start(launch, now, limits = DEFAULT_LIMITS) {
   return {
@@ -47,7 +48,7 @@ export function start(launch, now, limits = DEFAULT_LIMITS) {
     origin: launch.origin,
     launchId: launch.launchId || null,
     hasCode: Boolean(launch.hasCode),
-    secrets: { username: launch.username, password: launch.password },
+    secrets: { username: launch.username, password: launch.password, ticket: launch.ticket || null },
     sent: { username: false, password: false, code: 0 },
     startedAt: now,
     stepDeadline: now + limits.stepMs,

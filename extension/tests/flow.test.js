@@ -9,7 +9,7 @@ const page = (shows = {}) => ({ origin: ORIGIN, username: false, password: false
 
 function launch(extra = {}) {
   return flow.start(
-    { tabId: 7, origin: ORIGIN, username: "alice@demo.test", password: "s3cret!", ...extra },
+    { tabId: 7, origin: ORIGIN, username: "alice@demo.test", password: "s3cret!", ticket: "tkt-9f2", ...extra },
     0,
     LIMITS,
   );
@@ -34,6 +34,7 @@ function assertWiped(state) {
   assert.equal(state.secrets, null);
   assert.ok(!JSON.stringify(state).includes("s3cret!"), "no password left in the state");
   assert.ok(!JSON.stringify(state).includes("alice@demo.test"), "no username left in the state");
+  assert.ok(!JSON.stringify(state).includes("tkt-9f2"), "no code ticket left in the state");
 }
 
 describe("flow transitions", () => {

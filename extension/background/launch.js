@@ -1,0 +1,50 @@
+// A launch: the grant from the broker's launch page (docs/launch-contract.md) is redeemed
+// (POST /grants/redeem, where the broker checks RBAC again and decides), then the login opens
+// in the very tab of the launch page. With no access, the broker's reason is shown there and
+// nothing is filled.
+
+import { fillableOrigin } from "../lib/origin.js";
+import { BrokerError } from "./broker.js";
+import { startFlow } from "./flows.js";
+import { authorisedPost } from "./session.js";
+import { saveLastLaunch } from "./store.js";
+
+const MESSAGES = {
+  login_required: "Sign in to Latchkey in this browser, then launch the account again.",
+  not_configured: "The Latchkey extension has no broker URL yet: set it in the extension's options.",
+  network_error: "The Latchkey broker cannot be reached. Try again in a moment.",
+  bad_login_url: "This account's login address is not one the extension will fill.",
+};
+
+function refusal(error) {
+  if (error instanceof BrokerError) {
+    return {
+      outcome: error.reason || error.code,
+      message: MESSAGES[error.code] || error.description || "The Latchkey broker refused this launch.",
+    };
+  }
+  return { outcome: "internal_error", message: "The Latchkey extension could not start this login." };
+}
+
+/**
+ * @param {{grant: string, accountId?: string}} message
+ * @param {number} tabId the launch page's tab (checked by the handler)
+ * @param {string} brokerOrigin
+ */
+export async function launch(message, tabId, brokerOrigin) {
+  let release;
+  try {
+    release = await authorisedPost("/grants/redeem", { grant: message.grant });
+    const login = fillableOrigin(release.account.login_url);
+    if (!login.ok || login.origin !== release.account.origin) {
+      throw new BrokerError({ code: "bad_login_url" });
+    }
+  } catch (error) {
+    const { outcome, message: text } = refusal(error);
+    await saveLastLaunch({ tabId, account: null, startedAt: Date.now(), phase: "failed", outcome, endedAt: Date.now() });
+    return { ok: false, message: text };
+  }
+  await startFlow(tabId, release, brokerOrigin);
+  await chrome.tabs.update(tabId, { url: release.account.login_url });
+  return { ok: true, message: `Opening ${release.account.name}…` };
+}
