@@ -10,6 +10,7 @@ from broker.db import make_engine
 from broker.migrate import current_revision, head_revision, upgrade
 from broker.settings import Settings
 from sandbox.cli import sandbox
+from sync.cli import sync, worker
 
 
 @click.group()
@@ -49,3 +50,5 @@ main.add_command(keys)
 main.add_command(seed)
 main.add_command(demo)
 main.add_command(sandbox)
+main.add_command(worker)
+main.add_command(sync)
