@@ -8,6 +8,7 @@ from broker.cli_demo import demo, seed
 from broker.cli_keys import keys
 from broker.db import make_engine
 from broker.migrate import current_revision, head_revision, upgrade
+from broker.rotation.cli import rotate
 from broker.settings import Settings
 from sandbox.cli import sandbox
 from sync.cli import sync, worker
@@ -51,4 +52,5 @@ main.add_command(seed)
 main.add_command(demo)
 main.add_command(sandbox)
 main.add_command(worker)
+main.add_command(rotate)
 main.add_command(sync)
