@@ -20,7 +20,6 @@ from scim2_models import Context, Email, Meta, Name, PatchOp, User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from broker import audit
 from broker.models import Member, WorkspaceRole
 from broker.scim import offboarding
 from broker.scim.errors import InvalidValue, NotFound, Uniqueness
@@ -180,17 +179,6 @@ def patch(session: Session, member: Member, operations: PatchOp[User[Any]]) -> M
 
 
 def _update_profile(session: Session, member: Member, email: str, name: str) -> None:
-    # TODO(lead): move to `broker.services.members` (an `update_profile` service); it lives
-    # here because that module is not this change's to edit. No Okta state depends on either.
-    name = " ".join(name.split())[:200]
-    if email == member.email and name == member.name:
-        return
-    member.email, member.name = email, name
-    session.flush()
-    audit.record(
-        session,
-        member.workspace_id,
-        "member.profile_changed",
-        target_type="member",
-        target_id=member.id,
+    members.update_profile(
+        session, member.workspace_id, member.id, email=email, name=" ".join(name.split())[:200]
     )

@@ -78,6 +78,40 @@ def add_member(
     return member
 
 
+def update_profile(
+    session: Session,
+    workspace_id: str,
+    member_id: str,
+    *,
+    email: str,
+    name: str,
+    actor_id: str | None = None,
+) -> Member:
+    """A new email or display name (SCIM profile pushes); no Okta state depends on either."""
+    member = get(session, Member, workspace_id, member_id)
+    email = _clean_email(email)
+    name = clean_name(name) if name.strip() else ""
+    if email == member.email and name == member.name:
+        return member
+    if email != member.email:
+        taken = session.scalar(
+            select(Member.id).where(Member.workspace_id == workspace_id, Member.email == email)
+        )
+        if taken:
+            raise Conflict(f"{email} is already a member of this workspace.", field="email")
+    member.email, member.name = email, name
+    session.flush()
+    audit.record(
+        session,
+        workspace_id,
+        "member.profile_changed",
+        actor_id=actor_id,
+        target_type="member",
+        target_id=member.id,
+    )
+    return member
+
+
 def set_role(
     session: Session,
     workspace_id: str,

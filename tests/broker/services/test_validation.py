@@ -182,3 +182,15 @@ def test_a_failed_unit_of_work_leaves_nothing(db: Database, vault: Vault) -> Non
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Account)) == 0
         assert session.scalar(select(func.count()).select_from(SealedSecret)) == 0
+
+
+def test_profile_change_to_a_taken_email_is_a_conflict(world: World, session: Session) -> None:
+    first, second = world.member(), world.member()
+    with pytest.raises(Conflict):
+        members.update_profile(
+            session, world.workspace.id, second.id, email=first.email, name="Someone"
+        )
+    renamed = members.update_profile(
+        session, world.workspace.id, second.id, email="new@example.com", name="  New   Name "
+    )
+    assert (renamed.email, renamed.name) == ("new@example.com", "New Name")
