@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -62,8 +63,13 @@ def routes(ctx: BrokerContext) -> list[BaseRoute]:
 
 
 def public_url(ctx: BrokerContext, path: str) -> str:
-    """The `htu` of an endpoint: what the extension signs, independent of proxies in between."""
-    return ctx.settings.broker_url.rstrip("/") + MOUNT_PATH + path
+    """The `htu` of an endpoint: what the extension signs, independent of proxies in between.
+
+    The broker URL is written the way a browser's `URL` object writes it (lowercase scheme and
+    host, no default port, no trailing slash), so both sides build the same string.
+    """
+    base = ctx.settings.broker_url
+    return release.exact_origin(base) + urlsplit(base).path.rstrip("/") + MOUNT_PATH + path
 
 
 async def _openapi(_request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import httpx
@@ -9,7 +10,9 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 
 from broker import totp
+from broker.context import BrokerContext
 from broker.ext_api import openapi_document
+from broker.ext_api.endpoints import public_url
 from tests.broker.ext_api.conftest import TOTP_SECRET, Launch, Scene, error_of
 from tests.broker.ext_api.extension import Extension
 
@@ -118,3 +121,19 @@ async def test_answers_match_the_openapi_document(scene: Scene, launch: Launch) 
     _conforms(await ext.post("/keys/revoke", {}), "Revoked")
     for path, spec in document["paths"].items():
         assert set(spec["post"]["responses"]) >= {"400", "401", "403"}, path
+
+
+@pytest.mark.parametrize(
+    ("broker_url", "htu"),
+    [
+        ("http://127.0.0.1:8400", "http://127.0.0.1:8400/api/ext/v1/code"),
+        ("http://127.0.0.1:8400/", "http://127.0.0.1:8400/api/ext/v1/code"),
+        ("HTTPS://Latchkey.Example.com:443", "https://latchkey.example.com/api/ext/v1/code"),
+        ("https://corp.example.com/latchkey/", "https://corp.example.com/latchkey/api/ext/v1/code"),
+    ],
+)
+def test_proofs_name_the_url_as_a_browser_writes_it(
+    ctx: BrokerContext, broker_url: str, htu: str
+) -> None:
+    settings = dataclasses.replace(ctx.settings, broker_url=broker_url)
+    assert public_url(dataclasses.replace(ctx, settings=settings), "/code") == htu
