@@ -6,6 +6,7 @@ import click
 
 from broker.cli_demo import demo, seed
 from broker.cli_keys import keys
+from broker.cli_serve import serve
 from broker.db import make_engine
 from broker.migrate import current_revision, head_revision, upgrade
 from broker.rotation.cli import rotate
@@ -51,6 +52,7 @@ main.add_command(keys)
 main.add_command(seed)
 main.add_command(demo)
 main.add_command(sandbox)
+main.add_command(serve)
 main.add_command(worker)
 main.add_command(rotate)
 main.add_command(sync)
