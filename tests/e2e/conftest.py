@@ -1,0 +1,95 @@
+"""Browser tests: Debian's Chromium with the real extension loaded (marked `browser` and `slow`).
+
+They skip, saying why, when Chromium is missing (`scripts/ensure-chromium` installs it). Servers
+run on loopback with `sandbox.serve.serve`: the fixture pages (`e2e.pages`), the demo sites and
+their look-alike on another port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, Playwright, sync_playwright
+
+from e2e.browser import LoadedExtension, chromium_executable, launch_with_extension
+from e2e.pages import create_pages_app
+from sandbox.apps import SiteSeed, create_apps_app, create_lookalike_app, demo_seed
+from sandbox.serve import serve
+
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    found = chromium_executable()
+    if found is None:
+        pytest.skip(
+            "Chromium is not installed (run scripts/ensure-chromium, or set LATCHKEY_CHROMIUM)"
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def playwright(chromium: str) -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def extension(
+    playwright: Playwright, chromium: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LoadedExtension]:
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with launch_with_extension(playwright, profile, executable=chromium) as loaded:
+        yield loaded
+
+
+@pytest.fixture
+def page(extension: LoadedExtension) -> Iterator[Page]:
+    opened = extension.context.new_page()
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def pages_url() -> Iterator[str]:
+    with serve(create_pages_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def lib_url(pages_url: str) -> str:
+    return f"{pages_url}/_lib"
+
+
+@dataclass(frozen=True)
+class DemoSites:
+    url: str
+    accounts: dict[str, SiteSeed]
+
+    @property
+    def origin(self) -> str:
+        return self.url
+
+
+@pytest.fixture(scope="session")
+def demo() -> Iterator[DemoSites]:
+    seed = demo_seed()
+    with serve(lambda _url: create_apps_app(seed)) as url:
+        yield DemoSites(url, {entry.site: entry for entry in seed})
+
+
+@pytest.fixture(scope="session")
+def lookalike() -> Iterator[str]:
+    with serve(lambda _url: create_lookalike_app()) as url:
+        yield url
