@@ -94,9 +94,13 @@ def run_login(
     code_for: Callable[[], str] | None = None,
     max_rounds: int = 12,
     timeout_s: float = 20.0,
+    resume: LoginRun | None = None,
 ) -> LoginRun:
-    """Drive one login on the page's current document until the flow ends (or rounds run out)."""
-    run = LoginRun(_call(page, lib_url, "(l) => window.__latchkeyTest.start(l)", launch))
+    """Drive one login on the page's current document until the flow ends (or rounds run out).
+
+    `resume` continues an earlier run (its state, as a restarted service worker would).
+    """
+    run = resume or LoginRun(_call(page, lib_url, "(l) => window.__latchkeyTest.start(l)", launch))
     expected = launch["origin"]
     deadline = time.monotonic() + timeout_s
     for _ in range(max_rounds):
