@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -105,6 +106,7 @@ class _State:
     window: _Window = field(default_factory=_Window)
     limit: int | None = None  # the last X-Rate-Limit-Limit (it outlives a window)
     in_flight: int = 0
+    queue: deque[anyio.Event] = field(default_factory=deque)  # callers waiting, first first
     metered: bool = True  # False once Okta answered a success without rate-limit headers
     stats: BucketStats = field(default_factory=BucketStats)
 
@@ -150,14 +152,8 @@ class Limiter:
         """Wait until a call in `bucket` may go, count it, and release it when the block ends."""
         state = self._state(bucket)
         started = self.clock.now()
-        delayed = False
-        while True:
-            verdict = self._decide(state, self.clock.now())
-            if verdict is True:
-                break
-            delayed = True
-            await self._wait(None if verdict is False else verdict)
-        if delayed:
+        if state.queue or self._decide(state, started) is not True:
+            await self._queue(state)
             state.stats.delayed += 1
             state.stats.waited += self.clock.now() - started
         state.window.sent += 1
@@ -226,6 +222,29 @@ class Limiter:
         if reset is not None and self._server_now(now) >= reset - 1e-6:
             # Calls still unanswered may be counted in the new window: count them there.
             state.window = _Window(sent=state.in_flight)
+
+    async def _queue(self, state: _State) -> None:
+        """Wait in line: only the first caller of a bucket watches the clock and the answers.
+
+        Waking every waiter on every answer costs a wake-up per waiter per call (hundreds of
+        accounts wait at a window's end); in line, an answer wakes one caller per bucket, and a
+        granted caller hands the turn to the next one.
+        """
+        turn = anyio.Event()
+        state.queue.append(turn)
+        try:
+            if state.queue[0] is not turn:
+                await turn.wait()
+            while True:
+                verdict = self._decide(state, self.clock.now())
+                if verdict is True:
+                    return
+                await self._wait(None if verdict is False else verdict)
+        finally:
+            head = state.queue[0] is turn
+            state.queue.remove(turn)
+            if head and state.queue:
+                state.queue[0].set()
 
     async def _wait(self, deadline: float | None) -> None:
         """Until `deadline` (local) or until a call is answered, whichever comes first."""

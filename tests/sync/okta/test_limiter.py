@@ -239,3 +239,51 @@ async def test_a_timeout_is_retried_on_a_read_and_surfaces_on_a_create(
             await okta.create_bookmark_app("Slow - Site", launch_url("acc1"))
 
     assert attempts == {"GET": 2, "POST": 1}
+
+
+async def test_calls_held_back_go_in_the_order_they_asked(org: Org) -> None:
+    recording = org.recording()
+    async with org.client(recording) as okta:
+        _, users = await _assign_many(okta, org, 119)  # two resets waited for
+
+    assigned = [r.read().decode() for _, r in recording.sent if r.method == "POST"][1:]
+    order = [next(i for i, u in enumerate(users) if u in body) for body in assigned]
+    assert order == list(range(119))
+
+
+async def test_a_waiting_call_that_is_cancelled_does_not_hold_up_the_line(
+    clock: VirtualClock,
+) -> None:
+    release = anyio.Event()
+
+    async def slow_first(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/first"):
+            await release.wait()
+        return httpx.Response(200, json={"id": "0oa1", "label": "x"})
+
+    limiter = Limiter(LimiterSettings(concurrency=1), clock=clock)
+    transport = httpx.MockTransport(slow_first)
+    async with OktaClient(ORG_URL, SSWS("00t"), transport=transport, limiter=limiter) as okta:
+        with anyio.fail_after(5):  # a line that stalls would hang
+            await _first_second_third(okta, release)
+
+    assert limiter.stats()["app"].calls == 2  # the first and the third; the second gave up
+
+
+async def _first_second_third(okta: OktaClient, release: anyio.Event) -> None:
+    async with anyio.create_task_group() as group:
+        group.start_soon(okta.get_app, "first")
+        await anyio.wait_all_tasks_blocked()
+        doomed: list[anyio.CancelScope] = []
+        group.start_soon(_cancellable, okta, doomed)
+        await anyio.wait_all_tasks_blocked()
+        group.start_soon(okta.get_app, "third")
+        await anyio.wait_all_tasks_blocked()
+        doomed[0].cancel()  # the head of the line gives up
+        release.set()
+
+
+async def _cancellable(okta: OktaClient, scopes: list[anyio.CancelScope]) -> None:
+    with anyio.CancelScope() as scope:
+        scopes.append(scope)
+        await okta.get_app("second")
