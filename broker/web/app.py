@@ -18,14 +18,23 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from broker import ext_api, scim
+from broker import admin_api, ext_api, scim
 from broker.context import BrokerContext
 from broker.db import make_engine, make_session_factory
 from broker.keyring import load_keyring
 from broker.oidc.client import OidcConfig, RelyingParty
 from broker.settings import Settings
 from broker.vault import Vault
-from broker.web import auth, health, launch, pages
+from broker.web import (
+    account_pages,
+    auth,
+    health,
+    launch,
+    members_pages,
+    pages,
+    profile_pages,
+    settings_pages,
+)
 from broker.web.metrics import Metrics, metrics_endpoint
 from broker.web.observe import Observe
 from broker.web.templating import STATIC
@@ -38,10 +47,17 @@ def _routes(ctx: BrokerContext) -> list[BaseRoute]:
         *pages.routes(),
         *auth.routes(),
         *launch.routes(),
+        *settings_pages.routes(),
+        *account_pages.routes(),
+        *profile_pages.routes(),
+        *members_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         # The extension API serves its OpenAPI description at /api/ext/v1/openapi.json.
         Mount(ext_api.MOUNT_PATH, routes=ext_api.routes(ctx)),
         Mount(scim.PREFIX, routes=scim.routes(ctx)),
+        # The admin API; /api/openapi.json describes it and the extension API in one document.
+        Mount(admin_api.MOUNT_PATH, routes=admin_api.routes()),
+        *admin_api.openapi_routes(),
     ]
 
 

@@ -1,0 +1,199 @@
+"""The admin API's routes, mounted at `/api/admin/v1`: the actions of the extended-access pages
+for scripts (DESIGN.md, "The user's journey", steps 1 and 3).
+
+Authentication is the signed-in broker session (the `latchkey_session` cookie); every write also
+carries the session's CSRF token in `X-CSRF-Token` (read it from `GET /me`), so a page on another
+site that rides the cookie cannot write. Access is decided where the pages decide it:
+`broker.rbac`, through `broker.web.actions` and the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from broker import rbac
+from broker.admin_api import wire
+from broker.admin_api.errors import (
+    AdminError,
+    CsrfRefused,
+    LoginRequired,
+    MethodNotAllowed,
+    NotFound,
+    PermissionDenied,
+    from_domain,
+)
+from broker.admin_api.openapi import admin_document
+from broker.context import BrokerContext
+from broker.db import transaction
+from broker.errors import DomainError
+from broker.models import Member
+from broker.sessions import csrf_ok, csrf_token, current_member
+from broker.web import actions, okta_check
+from broker.web.snapshots import account_snapshot, member_rows, settings_snapshot
+
+CSRF_HEADER = "X-CSRF-Token"
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+Result = tuple[int, dict[str, Any]]
+Handler = Callable[[Request, Member], Awaitable[Result]]
+
+
+def _ctx(request: Request) -> BrokerContext:
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, BrokerContext)
+    return ctx
+
+
+def _endpoint(handlers: Mapping[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            handler = handlers.get(request.method)
+            if handler is None:
+                raise MethodNotAllowed(f"{request.method} is not allowed here.")
+            member = await current_member(request)
+            if member is None:
+                raise LoginRequired("Sign in to Latchkey first; this API uses the session.")
+            if request.method in _WRITES and not csrf_ok(request, request.headers.get(CSRF_HEADER)):
+                raise CsrfRefused(f"A write needs the session's {CSRF_HEADER} header.")
+            status, body = await handler(request, member)
+        except DomainError as exc:
+            error = from_domain(exc)
+            return JSONResponse(error.body(), error.status, headers=_HEADERS)
+        except AdminError as exc:
+            headers = dict(_HEADERS)
+            if isinstance(exc, MethodNotAllowed):
+                headers["Allow"] = ", ".join(sorted(handlers))
+            return JSONResponse(exc.body(), exc.status, headers=headers)
+        return JSONResponse(body, status, headers=_HEADERS)
+
+    return endpoint
+
+
+def _require_admin(member: Member) -> None:
+    if not rbac.can_edit_settings(member):
+        raise PermissionDenied("Only a workspace Owner, Super Admin or Admin can do this.")
+
+
+# -- me -------------------------------------------------------------------------------------------
+
+
+async def _me(request: Request, member: Member) -> Result:
+    return 200, {
+        "member": wire.member_json(member),
+        "csrf_token": csrf_token(request),
+        "can_edit_settings": rbac.can_edit_settings(member),
+    }
+
+
+async def _sync_all(request: Request, member: Member) -> Result:
+    queued = await run_in_threadpool(actions.sync_all, _ctx(request), member.id)
+    return 202, {"queued": len(queued), "account_ids": queued}
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+def _settings_json(ctx: BrokerContext, workspace_id: str) -> dict[str, Any]:
+    with transaction(ctx.sessions) as db:
+        return wire.settings_json(settings_snapshot(db, workspace_id))
+
+
+async def _get_settings(request: Request, member: Member) -> Result:
+    _require_admin(member)
+    return 200, await run_in_threadpool(_settings_json, _ctx(request), member.workspace_id)
+
+
+async def _put_settings(request: Request, member: Member) -> Result:
+    _require_admin(member)
+    change = wire.settings_change(await wire.json_object(request))
+    ctx = _ctx(request)
+    await run_in_threadpool(actions.change_settings, ctx, member.id, change)
+    return 200, await run_in_threadpool(_settings_json, ctx, member.workspace_id)
+
+
+async def _test_connection(request: Request, member: Member) -> Result:
+    _require_admin(member)
+    ctx = _ctx(request)
+    result = await okta_check.test_connection(
+        ctx, member.workspace_id, member.id, transport=okta_check.transport_of(request)
+    )
+    settings = await run_in_threadpool(_settings_json, ctx, member.workspace_id)
+    return 200, {
+        "ok": result.ok,
+        "summary": result.summary,
+        "recorded": result.recorded,
+        "settings": settings,
+    }
+
+
+# -- accounts -------------------------------------------------------------------------------------
+
+
+def _account_json(ctx: BrokerContext, member_id: str, account_id: str) -> dict[str, Any]:
+    with transaction(ctx.sessions) as db:
+        viewer = actions.actor(db, member_id)
+        snapshot = account_snapshot(db, viewer, account_id)
+        if snapshot is None:
+            raise NotFound("No such account.")
+        return wire.account_json(snapshot)
+
+
+async def _get_account(request: Request, member: Member) -> Result:
+    account_id = request.path_params["account_id"]
+    return 200, await run_in_threadpool(_account_json, _ctx(request), member.id, account_id)
+
+
+def _account_action(action: Callable[[BrokerContext, str, str], None], status: int) -> Handler:
+    async def handler(request: Request, member: Member) -> Result:
+        account_id = request.path_params["account_id"]
+        ctx = _ctx(request)
+        await run_in_threadpool(action, ctx, member.id, account_id)
+        return status, await run_in_threadpool(_account_json, ctx, member.id, account_id)
+
+    return handler
+
+
+# -- members --------------------------------------------------------------------------------------
+
+
+def _members_json(ctx: BrokerContext, workspace_id: str) -> dict[str, Any]:
+    with transaction(ctx.sessions) as db:
+        return {"members": [wire.member_json(row) for row in member_rows(db, workspace_id)]}
+
+
+async def _members(request: Request, member: Member) -> Result:
+    _require_admin(member)
+    return 200, await run_in_threadpool(_members_json, _ctx(request), member.workspace_id)
+
+
+async def _openapi(_request: Request) -> Response:
+    return JSONResponse(admin_document())
+
+
+def routes() -> list[BaseRoute]:
+    def route(path: str, **handlers: Handler) -> Route:
+        return Route(path, _endpoint(handlers), methods=_ALL_METHODS)
+
+    return [
+        Route("/openapi.json", _openapi, methods=["GET"]),
+        route("/me", GET=_me),
+        route("/me/sync", POST=_sync_all),
+        route("/settings", GET=_get_settings, PUT=_put_settings),
+        route("/settings/test-connection", POST=_test_connection),
+        route("/accounts/{account_id}", GET=_get_account),
+        route(
+            "/accounts/{account_id}/extension",
+            POST=_account_action(actions.extend, 201),
+            DELETE=_account_action(actions.remove, 202),
+        ),
+        route("/accounts/{account_id}/extension/sync", POST=_account_action(actions.sync, 202)),
+        route("/members", GET=_members),
+    ]

@@ -1,0 +1,127 @@
+"""The account page (`/accounts/{account_id}`) and its *Extended account access for Okta* actions
+(DESIGN.md, "The user's journey", step 3).
+
+Only members who can launch an account see its page; anyone else, and any id that names nothing,
+gets the same 404 page. The buttons drawn follow `broker.rbac` (through the snapshot), and every
+POST goes through `broker.web.actions`, whose services ask RBAC again: the page is never trusted.
+Confirmations (*Extend your account to Okta?*, *Remove from Okta?*) are pages with an open
+`<dialog>`, since the pages run no script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from broker.context import BrokerContext
+from broker.db import transaction
+from broker.errors import Conflict, NotFound, PermissionDenied
+from broker.models import Member
+from broker.sessions import current_member
+from broker.web import actions, forms
+from broker.web.snapshots import AccountSnapshot, account_snapshot
+from broker.web.templating import page
+
+_WHAT = "this action on the account"
+MESSAGES = {
+    "extended": "Your account is being extended to Okta. Its state shows pending until the "
+    "next sync.",
+    "sync_requested": "A sync of this account is queued.",
+    "removal_requested": "The account is being removed from Okta. It stays in Latchkey.",
+}
+# Which confirmation each dialog step asks for, and what the snapshot must allow.
+_CONFIRMS: dict[str, Callable[[AccountSnapshot], bool]] = {
+    "extend": lambda a: a.can_extend,
+    "remove": lambda a: a.can_remove,
+}
+ActionFn = Callable[[BrokerContext, str, str], None]
+_ACTIONS: dict[str, tuple[ActionFn, str]] = {
+    "extend": (actions.extend, "extended"),
+    "sync": (actions.sync, "sync_requested"),
+    "remove": (actions.remove, "removal_requested"),
+}
+
+
+def path_of(account_id: str) -> str:
+    return f"/accounts/{account_id}"
+
+
+def _snapshot(ctx: BrokerContext, member_id: str, account_id: str) -> AccountSnapshot | None:
+    with transaction(ctx.sessions) as db:
+        viewer = db.get(Member, member_id)
+        if viewer is None:
+            return None
+        return account_snapshot(db, viewer, account_id)
+
+
+async def _load(request: Request) -> tuple[Member, AccountSnapshot] | Response:
+    member = await current_member(request)
+    if member is None:
+        return forms.sign_in_needed(request)
+    account_id: str = request.path_params["account_id"]
+    ctx = forms.context_of(request)
+    snapshot = await run_in_threadpool(_snapshot, ctx, member.id, account_id)
+    if snapshot is None:
+        return forms.not_found(request, member)
+    return member, snapshot
+
+
+async def account(request: Request) -> Response:
+    loaded = await _load(request)
+    if isinstance(loaded, Response):
+        return loaded
+    member, snapshot = loaded
+    message = forms.outcome_message(request, MESSAGES)
+    return page(request, "account.html", member=member, account=snapshot, message=message)
+
+
+async def confirm(request: Request) -> Response:
+    kind: str = request.path_params["kind"]
+    loaded = await _load(request)
+    if isinstance(loaded, Response):
+        return loaded
+    member, snapshot = loaded
+    if kind not in _CONFIRMS:
+        return forms.not_found(request, member)
+    if not _CONFIRMS[kind](snapshot):
+        return forms.not_allowed(request, member, what=_WHAT)
+    return page(request, "account_confirm.html", member=member, account=snapshot, kind=kind)
+
+
+async def act(request: Request) -> Response:
+    kind: str = request.path_params["kind"]
+    account_id: str = request.path_params["account_id"]
+    posted = await forms.posted(request)
+    if isinstance(posted, Response):
+        return posted
+    member = posted.member
+    if kind not in _ACTIONS:
+        return forms.not_found(request, member)
+    action, outcome = _ACTIONS[kind]
+    ctx = forms.context_of(request)
+    try:
+        await run_in_threadpool(action, ctx, member.id, account_id)
+    except NotFound:
+        return forms.not_found(request, member)
+    except PermissionDenied:
+        return forms.not_allowed(request, member, what=_WHAT)
+    except Conflict as exc:
+        snapshot = await run_in_threadpool(_snapshot, ctx, member.id, account_id)
+        if snapshot is None:
+            return forms.not_found(request, member)
+        return page(
+            request, "account.html", 409, member=member, account=snapshot, message=exc.message
+        )
+    return forms.done(path_of(account_id), outcome)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/accounts/{account_id}", account, methods=["GET"]),
+        Route("/accounts/{account_id}/{kind}", confirm, methods=["GET"]),
+        Route("/accounts/{account_id}/{kind}", act, methods=["POST"]),
+    ]

@@ -1,0 +1,101 @@
+"""What every extended-access page shares: who is asking, form posts, and the refusal pages.
+
+A form post is read only after its CSRF token checks out against the session
+(`broker.sessions.csrf_ok`); a missing or wrong token gets the *refused* page (403) and nothing
+changes. A successful post answers with a redirect (POST-redirect-GET) whose `done` parameter
+names one of the page's fixed outcome messages, so a reload never repeats the action and no text
+from the request is ever echoed into the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from broker import rbac
+from broker.context import BrokerContext
+from broker.models import Member
+from broker.sessions import aware, csrf_ok, current_member
+from broker.web.templating import page, templates
+
+
+def when(value: datetime | None) -> str:
+    """A stored time as the pages show it (UTC, to the minute)."""
+    return "" if value is None else aware(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# The header links to the admin pages only for members the RBAC module lets in; the filter is
+# for times on every page. Registered here, by the pages that need them.
+templates.env.globals["can_edit_settings"] = rbac.can_edit_settings
+templates.env.filters["when"] = when
+
+# A form on these pages has a few short fields; anything larger is not one of ours.
+_MAX_FIELD = 4096
+
+
+def context_of(request: Request) -> BrokerContext:
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, BrokerContext)
+    return ctx
+
+
+def sign_in_needed(request: Request) -> Response:
+    return page(request, "signin_needed.html", 401)
+
+
+def not_allowed(request: Request, member: Member, *, what: str) -> Response:
+    """403: signed in, but this page or action is not for the member's role."""
+    return page(request, "not_allowed.html", 403, member=member, what=what)
+
+
+def not_found(request: Request, member: Member | None) -> Response:
+    """404: the same page for an unknown account and one the member may not open."""
+    return page(request, "not_found.html", 404, member=member)
+
+
+def refused(request: Request, member: Member | None) -> Response:
+    """403 for a form without the session's CSRF token."""
+    return page(request, "forbidden.html", 403, member=member)
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The posted text fields (files and over-long values are dropped)."""
+    async with request.form(max_files=0, max_fields=16) as form:
+        return {
+            key: value
+            for key, value in form.items()
+            if isinstance(value, str) and len(value) <= _MAX_FIELD
+        }
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form post from a signed-in member whose CSRF token checked out."""
+
+    member: Member
+    fields: dict[str, str]
+
+
+async def posted(request: Request) -> Form | Response:
+    """The post, or the page refusing it: signed out (401) or a bad CSRF token (403)."""
+    member = await current_member(request)
+    if member is None:
+        return sign_in_needed(request)
+    fields = await read_form(request)
+    if not csrf_ok(request, fields.get("csrf_token")):
+        return refused(request, member)
+    return Form(member, fields)
+
+
+def done(path: str, outcome: str) -> Response:
+    """POST-redirect-GET to `path`, which shows the message its page keeps for `outcome`."""
+    return RedirectResponse(f"{path}?done={outcome}", status_code=303)
+
+
+def outcome_message(request: Request, messages: Mapping[str, str]) -> str | None:
+    """The page's message for the `done` parameter, if it is one of the page's own."""
+    return messages.get(request.query_params.get("done", ""))

@@ -1,0 +1,121 @@
+"""**Test connection**: one Management API call with the workspace's domain and sealed token.
+
+What Okta answers is recorded with `workspaces.record_token_check` when it says something about
+the token: accepted (OK), or refused (401 `E0000011`, or 403 when the token may not read apps —
+either way someone must enter another token, so the page shows *Update*). A timeout, a 5xx or a
+429 says nothing about the token: it is shown, and the recorded status stays as it was.
+
+The token is opened from the vault only to build the client's `SSWS` auth, which keeps it out of
+reprs; it is never logged, shown or returned.
+
+`app.state.okta_transport` (an `httpx.AsyncBaseTransport`, unset in production) lets tests put the
+sandbox org in process, as `create_app(oidc_transport=...)` does for sign-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
+
+from broker import audit
+from broker.context import BrokerContext
+from broker.db import transaction
+from broker.models import SealedSecret, Workspace
+from broker.services import workspaces
+from sync.clients import TOKEN_PURPOSE
+from sync.okta import SSWS, Forbidden, InvalidToken, OktaClient, OktaError
+
+TRANSPORT_STATE = "okta_transport"
+_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    ok: bool
+    summary: str  # "Connected." or Okta's error, e.g. "401 E0000011: Invalid token provided"
+    recorded: bool  # whether the token's status was updated
+
+
+@dataclass(frozen=True)
+class _Target:
+    domain: str
+    token: str
+
+    def __repr__(self) -> str:
+        return f"_Target(domain={self.domain!r}, token='**********')"
+
+
+def transport_of(conn: HTTPConnection) -> httpx.AsyncBaseTransport | None:
+    found = getattr(conn.app.state, TRANSPORT_STATE, None)
+    return found if isinstance(found, httpx.AsyncBaseTransport) else None
+
+
+def _target(ctx: BrokerContext, workspace_id: str) -> _Target | None:
+    with transaction(ctx.sessions) as db:
+        workspace = db.get_one(Workspace, workspace_id)
+        if not workspace.okta_domain or not workspace.okta_token_secret_id:
+            return None
+        secret = db.get(SealedSecret, workspace.okta_token_secret_id)
+        if secret is None:
+            return None
+        return _Target(workspace.okta_domain, ctx.vault.open_text(secret, purpose=TOKEN_PURPOSE))
+
+
+def _record(ctx: BrokerContext, workspace_id: str, actor_id: str, result: ConnectionResult) -> None:
+    with transaction(ctx.sessions) as db:
+        if result.recorded:
+            error = None if result.ok else result.summary
+            workspaces.record_token_check(db, workspace_id, ok=result.ok, error=error)
+        audit.record(
+            db,
+            workspace_id,
+            "settings.okta_connection_tested",
+            actor_id=actor_id,
+            target_type="workspace",
+            target_id=workspace_id,
+            ok=result.ok,
+            summary=result.summary,
+        )
+
+
+async def _call(target: _Target, transport: httpx.AsyncBaseTransport | None) -> ConnectionResult:
+    client = OktaClient(
+        target.domain,
+        SSWS(target.token),
+        transport=transport,
+        timeout=_TIMEOUT_S,
+        error_retries=0,
+    )
+    async with client:
+        try:
+            await client.check_token()
+        except (InvalidToken, Forbidden) as exc:
+            return ConnectionResult(False, str(exc), recorded=True)
+        except OktaError as exc:
+            return ConnectionResult(False, str(exc), recorded=False)
+    return ConnectionResult(True, "Connected.", recorded=True)
+
+
+async def test_connection(
+    ctx: BrokerContext,
+    workspace_id: str,
+    actor_id: str,
+    *,
+    transport: httpx.AsyncBaseTransport | None,
+) -> ConnectionResult:
+    """Ask Okta about the stored domain and token; record and audit the answer."""
+    target = await run_in_threadpool(_target, ctx, workspace_id)
+    if target is None:
+        return ConnectionResult(
+            False, "Enter the IDP Domain and an API token first.", recorded=False
+        )
+    result = await _call(target, transport)
+    await run_in_threadpool(_record, ctx, workspace_id, actor_id, result)
+    return result
+
+
+# pytest would collect a module-level `test_*` function imported into a test module.
+test_connection.__test__ = False  # type: ignore[attr-defined]

@@ -1,0 +1,166 @@
+"""Workspace settings (`/settings`): the *Extend accounts to Okta* switch, IDP Domain, API token and
+**Test connection** (DESIGN.md, "The user's journey", step 1). Owners, Super Admins and Admins only.
+
+The pages run no script (see `templating`), so each confirmation dialog is a step of its own: the
+switch is a button that opens `/settings/extended-access?turn=on|off`, a page whose open `<dialog>`
+explains what happens and holds the form that does it.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from broker import rbac
+from broker.context import BrokerContext
+from broker.db import transaction
+from broker.errors import DomainError, InvalidInput
+from broker.models import Member
+from broker.sessions import current_member
+from broker.web import actions, forms, okta_check
+from broker.web.okta_check import ConnectionResult
+from broker.web.snapshots import SettingsSnapshot, settings_snapshot
+from broker.web.templating import page
+
+PATH = "/settings"
+_WHAT = "workspace settings"
+MESSAGES = {
+    "enabled": "Extended account access is on. Account owners can now extend their accounts.",
+    "disabled": "Extended account access is off. Syncing and extending have stopped.",
+    "domain_saved": "The IDP Domain is saved.",
+    "token_saved": "The API token is saved. Use Test connection to check it.",
+}
+
+
+def _snapshot(ctx: BrokerContext, workspace_id: str) -> SettingsSnapshot:
+    with transaction(ctx.sessions) as db:
+        return settings_snapshot(db, workspace_id)
+
+
+async def _settings_page(
+    request: Request,
+    member: Member,
+    status_code: int = 200,
+    *,
+    errors: dict[str, str] | None = None,
+    domain_value: str | None = None,
+    message: str | None = None,
+    connection: ConnectionResult | None = None,
+) -> Response:
+    snapshot = await run_in_threadpool(_snapshot, forms.context_of(request), member.workspace_id)
+    return page(
+        request,
+        "settings.html",
+        status_code,
+        member=member,
+        settings=snapshot,
+        errors=errors or {},
+        domain_value=snapshot.okta_domain if domain_value is None else domain_value,
+        message=message or forms.outcome_message(request, MESSAGES),
+        connection=connection,
+    )
+
+
+async def settings(request: Request) -> Response:
+    member = await current_member(request)
+    if member is None:
+        return forms.sign_in_needed(request)
+    if not rbac.can_edit_settings(member):
+        return forms.not_allowed(request, member, what=_WHAT)
+    return await _settings_page(request, member)
+
+
+async def confirm_switch(request: Request) -> Response:
+    """The confirmation dialog, as a page: what turning the feature on or off does."""
+    member = await current_member(request)
+    if member is None:
+        return forms.sign_in_needed(request)
+    if not rbac.can_toggle_feature(member):
+        return forms.not_allowed(request, member, what=_WHAT)
+    turn_on = request.query_params.get("turn") == "on"
+    return page(request, "settings_switch.html", member=member, turn_on=turn_on)
+
+
+async def _admin_post(request: Request) -> forms.Form | Response:
+    posted = await forms.posted(request)
+    if isinstance(posted, forms.Form) and not rbac.can_edit_settings(posted.member):
+        return forms.not_allowed(request, posted.member, what=_WHAT)
+    return posted
+
+
+async def set_switch(request: Request) -> Response:
+    posted = await _admin_post(request)
+    if isinstance(posted, Response):
+        return posted
+    enabled = posted.fields.get("enabled") == "on"
+    change = actions.SettingsChange(extended_access=enabled)
+    return await _apply(request, posted.member, change, "enabled" if enabled else "disabled")
+
+
+async def set_domain(request: Request) -> Response:
+    posted = await _admin_post(request)
+    if isinstance(posted, Response):
+        return posted
+    domain = posted.fields.get("okta_domain", "")
+    change = actions.SettingsChange(okta_domain=domain)
+    return await _apply(request, posted.member, change, "domain_saved", domain_value=domain)
+
+
+async def set_token(request: Request) -> Response:
+    posted = await _admin_post(request)
+    if isinstance(posted, Response):
+        return posted
+    change = actions.SettingsChange(okta_token=posted.fields.get("okta_token", ""))
+    return await _apply(request, posted.member, change, "token_saved")
+
+
+async def _apply(
+    request: Request,
+    member: Member,
+    change: actions.SettingsChange,
+    outcome: str,
+    *,
+    domain_value: str | None = None,
+) -> Response:
+    ctx = forms.context_of(request)
+    try:
+        await run_in_threadpool(actions.change_settings, ctx, member.id, change)
+    except InvalidInput as exc:
+        # The page again with the field's error; the rejected token is never put back.
+        errors = {exc.field or "form": exc.message}
+        return await _settings_page(request, member, 400, errors=errors, domain_value=domain_value)
+    except DomainError:
+        return forms.not_allowed(request, member, what=_WHAT)
+    return forms.done(PATH, outcome)
+
+
+async def test_connection(request: Request) -> Response:
+    """Answered with the page itself, not a redirect: Okta's answer is of this moment, and a
+    failure that says nothing about the token (a timeout, a 5xx) is recorded nowhere else."""
+    posted = await _admin_post(request)
+    if isinstance(posted, Response):
+        return posted
+    member = posted.member
+    result = await okta_check.test_connection(
+        forms.context_of(request),
+        member.workspace_id,
+        member.id,
+        transport=okta_check.transport_of(request),
+    )
+    return await _settings_page(request, member, connection=result)
+
+
+test_connection.__test__ = False  # type: ignore[attr-defined]
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route(PATH, settings, methods=["GET"]),
+        Route(f"{PATH}/extended-access", confirm_switch, methods=["GET"]),
+        Route(f"{PATH}/extended-access", set_switch, methods=["POST"]),
+        Route(f"{PATH}/okta-domain", set_domain, methods=["POST"]),
+        Route(f"{PATH}/okta-token", set_token, methods=["POST"]),
+        Route(f"{PATH}/test-connection", test_connection, methods=["POST"]),
+    ]
