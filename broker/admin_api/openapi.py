@@ -338,7 +338,7 @@ def admin_document() -> dict[str, Any]:
     return copy.deepcopy(_DOCUMENT)
 
 
-def _merge_components(into: dict[str, Any], part: dict[str, Any], source: str) -> None:
+def merge_components(into: dict[str, Any], part: dict[str, Any], source: str) -> None:
     for kind, entries in part.get("components", {}).items():
         target = into.setdefault(kind, {})
         for name, value in entries.items():
@@ -364,7 +364,7 @@ def broker_document() -> dict[str, Any]:
                 if "security" not in operation and "security" in part:
                     operation["security"] = part["security"]
             paths[prefix + path] = item
-        _merge_components(components, part, part["info"]["title"])
+        merge_components(components, part, part["info"]["title"])
     return {
         "openapi": "3.1.0",
         "info": {

@@ -106,9 +106,9 @@ class Site:
                 world.share(who, account, role)
         return account
 
-    def extended(self, owner: Member) -> Account:
+    def extended(self, owner: Member, *shares: tuple[Member, ItemRole]) -> Account:
         """An account `owner` owns and has extended to Okta (the feature must be on)."""
-        account = self.account((owner, ItemRole.OWNER))
+        account = self.account((owner, ItemRole.OWNER), *shares)
         with transaction(self.harness.ctx.sessions) as s:
             extensions.extend_account(s, s.get_one(Member, owner.id), account.id)
         return account
