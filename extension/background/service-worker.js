@@ -9,8 +9,16 @@ import { restrictToExtension } from "./store.js";
 
 const LAUNCH_SCRIPT_ID = "latchkey-launch";
 
+let registering = Promise.resolve();
+
 /** The launch-page content script runs on the configured broker's /launch/ pages only. */
-async function registerLaunchScript() {
+function registerLaunchScript() {
+  // One at a time: install, start-up and a settings change may ask at once.
+  registering = registering.catch(() => {}).then(registerLaunchScriptNow);
+  return registering;
+}
+
+async function registerLaunchScriptNow() {
   const { brokerUrl } = await brokerSettings();
   const registered = await chrome.scripting.getRegisteredContentScripts({ ids: [LAUNCH_SCRIPT_ID] });
   if (registered.length > 0) {

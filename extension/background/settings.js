@@ -3,9 +3,16 @@
 
 import { normaliseBrokerUrl } from "../lib/broker-url.js";
 
-async function managedBrokerUrl() {
+// Chromium's managed storage sometimes never answers when no policy is loaded (seen in headless
+// runs): an unanswered read counts as "no policy", and a policy that arrives later is picked up
+// through storage.onChanged.
+const MANAGED_READ_MS = 500;
+
+/** The policy's broker URL, or null (no policy, no answer in time, or not a usable URL). */
+export async function managedBrokerUrl() {
+  const timeout = new Promise((resolve) => setTimeout(() => resolve({}), MANAGED_READ_MS));
   try {
-    const { brokerUrl } = await chrome.storage.managed.get("brokerUrl");
+    const { brokerUrl } = await Promise.race([chrome.storage.managed.get("brokerUrl"), timeout]);
     return normaliseBrokerUrl(brokerUrl);
   } catch {
     return null; // no policy store on this platform

@@ -2,13 +2,13 @@
 // shown and cannot be changed here.
 
 import { normaliseBrokerUrl } from "../lib/broker-url.js";
+import { managedBrokerUrl } from "../background/settings.js";
 
 const input = document.getElementById("broker-url");
 const status = document.getElementById("status");
 
 async function load() {
-  const managed = await chrome.storage.managed.get("brokerUrl").catch(() => ({}));
-  const fromPolicy = normaliseBrokerUrl(managed.brokerUrl);
+  const fromPolicy = await managedBrokerUrl();
   if (fromPolicy) {
     input.value = fromPolicy;
     input.disabled = true;

@@ -66,7 +66,9 @@ def test_options_store_the_broker_url_and_register_the_launch_script(
                 if (found.length && found[0].matches[0] === "http://127.0.0.1/launch/*") return;
                 await new Promise((r) => setTimeout(r, 50));
             }
-            throw new Error("the launch script was not registered for the broker");
+            throw new Error("the launch script was not registered for the broker: " +
+                JSON.stringify([await chrome.scripting.getRegisteredContentScripts(),
+                                await chrome.storage.local.get(null)]));
         }"""
     )
     assert errors == []
