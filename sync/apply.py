@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sync.okta import InvalidToken, NotFound, OktaApp, OktaClient, OktaError, PermanentError
 from sync.plan import (
+    ActivateApp,
     AddGroupMember,
     AssignGroup,
     AssignUser,
@@ -28,6 +30,7 @@ from sync.plan import (
     DeleteGroup,
     Op,
     RemoveGroupMember,
+    UnassignGroup,
     UnassignUser,
     UpdateApp,
     phases,
@@ -95,6 +98,11 @@ class Applier:
             assert run.app is not None
             run.app = await client.update_app_label(_with_url(run.app, op.url), op.label)
             tally.apps_updated += 1
+        elif isinstance(op, ActivateApp):
+            await client.activate_app(op.app_id)
+            if run.app is not None and run.app.id == op.app_id:
+                run.app = dataclasses.replace(run.app, status="ACTIVE")
+            tally.apps_activated += 1
         elif isinstance(op, AssignUser):
             app_id = op.app_id or run.created_app()
             await self._fresh(op.app_id is None, lambda: client.assign_user(app_id, op.user_id))
@@ -113,6 +121,9 @@ class Applier:
                 op.group_id is None, lambda: client.add_group_member(group_id, op.user_id)
             )
             tally.members_added += 1
+        elif isinstance(op, UnassignGroup):
+            await client.unassign_group_from_app(op.app_id, op.group_id)
+            tally.groups_unassigned += 1
         elif isinstance(op, RemoveGroupMember):
             await client.remove_group_member(op.group_id, op.user_id)
             tally.members_removed += 1

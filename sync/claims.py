@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from broker.models import SyncOutbox, TokenStatus, Workspace, utcnow
+from broker.models import OktaExtension, SyncOutbox, TokenStatus, Workspace, utcnow
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,28 @@ def claim_due(
         .execution_options(synchronize_session=False)
     ).all()
     return [Claim(*row) for row in claimed]
+
+
+def extended_ids(session: Session, workspace_id: str) -> set[str]:
+    """Every extended account of the workspace (what a full pass goes through)."""
+    return set(
+        session.scalars(
+            select(OktaExtension.account_id).where(OktaExtension.workspace_id == workspace_id)
+        )
+    )
+
+
+def leased_elsewhere(
+    session: Session, workspace_id: str, mine: Collection[str], now: datetime | None = None
+) -> set[str]:
+    """Accounts whose row is not due yet and not claimed by the caller: under another
+    worker's lease (or waiting out a backoff)."""
+    rows = session.scalars(
+        select(SyncOutbox.account_id).where(
+            SyncOutbox.workspace_id == workspace_id, SyncOutbox.due_at > (now or utcnow())
+        )
+    )
+    return {account_id for account_id in rows if account_id not in mine}
 
 
 def settle(session: Session, claim: Claim) -> bool:

@@ -1,10 +1,10 @@
 """The planner: a pure `diff(desired, actual)` into the Okta operations that close the gap.
 
-Operations come out in a safe order, by phase: the app (and its group) exist before anyone is
-assigned; new users are assigned before old ones are unassigned, so a user who keeps access never
-loses the chiclet in between; an app is deactivated before it is deleted (Okta refuses to delete
-an ACTIVE app), and its group goes last. Operations of one phase are independent of each other and
-may run concurrently.
+Operations come out in a safe order, by phase: the app (and its group) exist, active, before
+anyone is assigned; new users are assigned before old ones (and foreign groups) are unassigned,
+so a user who keeps access never loses the chiclet in between; an app is deactivated before it is
+deleted (Okta refuses to delete an ACTIVE app), and its group goes last. Operations of one phase
+are independent of each other and may run concurrently.
 
 Nothing is planned whose outcome is already known: a just-created app has no users, so its
 assignments are planned without reading them; an app about to be deleted needs no label fix.
@@ -51,6 +51,14 @@ class UpdateApp(Op):
 
 
 @dataclass(frozen=True)
+class ActivateApp(Op):
+    """An app deactivated by hand is hidden from everyone assigned to it."""
+
+    app_id: str
+    phase: ClassVar[int] = 1
+
+
+@dataclass(frozen=True)
 class AssignUser(Op):
     app_id: str | None
     user_id: str
@@ -75,6 +83,16 @@ class AddGroupMember(Op):
 class UnassignUser(Op):
     app_id: str
     user_id: str
+    phase: ClassVar[int] = 3
+
+
+@dataclass(frozen=True)
+class UnassignGroup(Op):
+    """A group assigned to the app that is not Latchkey's (by hand): users hold the app only as
+    the strategy says."""
+
+    app_id: str
+    group_id: str
     phase: ClassVar[int] = 3
 
 
@@ -120,6 +138,8 @@ def diff(
         return ordered(ops)
     if actual.label != desired.label or actual.url != desired.url:
         ops.append(UpdateApp(account, actual.id, desired.label, desired.url))
+    if actual.status != ACTIVE:
+        ops.append(ActivateApp(account, actual.id))
     ops += _grant(desired, actual, strategy)
     return ordered(ops)
 
@@ -128,13 +148,21 @@ def _grant(desired: DesiredApp, actual: ActualApp | None, strategy: Strategy) ->
     account, wanted = desired.account_id, desired.user_ids
     app_id = actual.id if actual is not None else None
     assigned = actual.user_ids if actual is not None and actual.user_ids else frozenset()
+    group = actual.group if actual is not None else None
+    groups = actual.group_ids if actual is not None and actual.group_ids else frozenset()
+    ops: list[Op] = []
+    if actual is not None:
+        ours = {group.id} if group is not None else set()
+        ops += [UnassignGroup(account, actual.id, g) for g in sorted(groups - ours)]
     if strategy is Strategy.INDIVIDUAL:
-        return [
+        ops += [
             *(AssignUser(account, app_id, u) for u in sorted(wanted - assigned)),
             *(UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted) if actual),
         ]
-    group = actual.group if actual is not None else None
-    ops: list[Op] = []
+        if group is not None:
+            # Left by the group strategy: its members are assigned directly first (phase 2).
+            ops.append(DeleteGroup(account, group.id))
+        return ops
     if group is None:
         ops.append(CreateGroup(account, desired.group_name, desired.label))
         ops += [AddGroupMember(account, None, u) for u in sorted(wanted)]
@@ -145,8 +173,9 @@ def _grant(desired: DesiredApp, actual: ActualApp | None, strategy: Strategy) ->
         ops += [AddGroupMember(account, group.id, u) for u in sorted(wanted - group.member_ids)]
         ops += [RemoveGroupMember(account, group.id, u) for u in sorted(group.member_ids - wanted)]
     if actual is not None:
-        # Direct assignments made by hand, beside the group.
-        ops += [UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted)]
+        # Direct assignments (by hand, or from the individual strategy): the group holds them
+        # now, and is assigned with its members before these go (phase 3).
+        ops += [UnassignUser(account, actual.id, u) for u in sorted(assigned)]
     return ops
 
 

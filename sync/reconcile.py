@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sync.actual import Listing, read_actual
+from sync.actual import Apps, read_actual
 from sync.apply import Applier, ApplySettings, OnCreated
 from sync.desired import Target
 from sync.okta import OktaClient
@@ -48,13 +48,13 @@ async def reconcile(
     *,
     on_created: OnCreated,
     strategy: Strategy = Strategy.INDIVIDUAL,
-    listing: Listing | None = None,
+    apps: Apps | None = None,
     apply_settings: ApplySettings | None = None,
 ) -> Outcome:
     desired = target.desired
     try:
         actual, app = await read_actual(
-            client, desired, target.okta_app_id, strategy=strategy, listing=listing
+            client, desired, target.okta_app_id, strategy=strategy, apps=apps
         )
         ops = diff(desired, actual, strategy)
         applier = Applier(client, tally, on_created=on_created, settings=apply_settings)

@@ -19,10 +19,12 @@ class Tally:
     apps_created: int = 0
     apps_updated: int = 0
     apps_deleted: int = 0
+    apps_activated: int = 0
     assignments_added: int = 0
     assignments_removed: int = 0
     groups_created: int = 0
     groups_deleted: int = 0
+    groups_unassigned: int = 0
     members_added: int = 0
     members_removed: int = 0
     calls: Counter[str] = field(default_factory=Counter)  # API calls per Okta bucket

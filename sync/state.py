@@ -54,6 +54,11 @@ class ActualApp:
     # Users assigned to the app directly (those sync can unassign); None when not read because
     # the answer cannot change the plan (the app is about to be deleted).
     user_ids: frozenset[str] | None = None
+    # Latchkey's group of the account: kept under the group strategy, deleted under the
+    # individual one (left from a switch of strategy) once its users are assigned directly.
     group: ActualGroup | None = None
     # Other apps with the same launch URL (made by hand, or by an older bug): removed.
     duplicates: tuple[str, ...] = field(default=())
+    # Every group assigned to the app; None when not read because no user holds the app through
+    # a group (a group that grants no one anything is not worth a call per app).
+    group_ids: frozenset[str] | None = None

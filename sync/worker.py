@@ -40,11 +40,12 @@ from broker.outbox import request_sync
 from broker.services import workspaces
 from broker.vault import Vault
 from sync import claims as outbox
-from sync.actual import Listing
+from sync.actual import Apps, Listing
 from sync.apply import ApplySettings
 from sync.claims import Claim
 from sync.clients import Clients, MakeClient
 from sync.desired import Target, load_targets
+from sync.locks import AccountLocks
 from sync.okta import OktaClient
 from sync.okta.errors import InvalidToken, OktaError, RateLimited
 from sync.reconcile import Outcome, Result, reconcile
@@ -90,11 +91,13 @@ class Worker:
         self.broker_url = broker_url
         self.clients = Clients(vault, make_client)
         self.settings = settings or WorkerSettings()
-        # Accounts being synced by this process: a full pass and a round never race on one.
-        self._busy: set[str] = set()
+        with sessions() as session:
+            # Accounts being synced: by this process, and on PostgreSQL by any worker.
+            self.locks = AccountLocks(session.get_bind().engine)
 
     async def aclose(self) -> None:
-        """Close the Okta clients' connections."""
+        """Close the Okta clients' connections (and free any account still locked)."""
+        self.locks.close()
         await self.clients.aclose()
 
     # -- rounds -------------------------------------------------------------------------------
@@ -180,6 +183,34 @@ class Worker:
         full: bool,
         progress: Progress | None = None,
     ) -> Tally:
+        """Sync the claimed accounts of a workspace (`full`: every extended account)."""
+        with transaction(self.sessions) as session:
+            if full:
+                # Not those under another worker's lease (alive or crashed): a re-run right after
+                # a crash would look its accounts up in a listing that may not show the app it
+                # created yet. Their lease ends, then the outbox brings them back.
+                ids = outbox.extended_ids(session, workspace_id) - outbox.leased_elsewhere(
+                    session, workspace_id, set(claimed)
+                )
+            else:
+                ids = set(claimed)
+        # Locked before the desired state is read: what another worker recorded (a new app's id)
+        # is read after it finished.
+        locked = self.locks.acquire(ids)
+        try:
+            return await self._locked(workspace_id, claimed, locked, full=full, progress=progress)
+        finally:
+            self.locks.release(locked)
+
+    async def _locked(
+        self,
+        workspace_id: str,
+        claimed: dict[str, Claim],
+        locked: set[str],
+        *,
+        full: bool,
+        progress: Progress | None,
+    ) -> Tally:
         tally = Tally()
         with transaction(self.sessions) as session:
             workspace = session.get(Workspace, workspace_id)
@@ -198,31 +229,31 @@ class Worker:
                 # Gone, or nothing may reach Okta while the feature is off but removals.
                 if target is None or not (feature_on or target.desired.remove):
                     outbox.settle(session, claim)
-                elif account_id in self._busy:
-                    # Being synced by the other loop of this process: look again shortly.
+                elif account_id not in locked:
+                    # Being synced by another loop or worker: look again shortly.
                     outbox.retry_at(session, claim, utcnow() + _BUSY_RETRY, count=False)
             wanted = [
                 t
                 for t in targets.values()
-                if (feature_on or t.desired.remove) and t.account_id not in self._busy
+                if (feature_on or t.desired.remove) and t.account_id in locked
             ]
         if progress is not None and len(wanted) < len(targets):
             progress.advanced(len(targets) - len(wanted))
         if not wanted:
             return tally
         calls_before = _calls(client)
-        listing: Listing | None = None
+        apps = Apps(client)
         unknown = sum(1 for t in wanted if t.okta_app_id is None)
         if full or unknown >= _LIST_FROM:
             try:
                 # All Bookmark apps, not only those under our launch URL: an app whose URL was
                 # changed by hand is still found by its recorded id. Same calls either way.
-                listing = Listing.of(await client.list_bookmark_apps())
+                apps = Apps(client, Listing.of(await client.list_bookmark_apps()))
             except OktaError as error:
                 outcomes = [_listing_failed(t.account_id, error) for t in wanted]
                 self._record(workspace_id, outcomes, claimed, tally, unchecked=False)
                 return tally
-        outcomes = await self._reconcile_all(client, wanted, listing, tally, progress)
+        outcomes = await self._reconcile_all(client, wanted, apps, tally, progress)
         tally.calls.update(_delta(calls_before, _calls(client)))
         self._record(workspace_id, outcomes, claimed, tally, unchecked=unchecked)
         return tally
@@ -231,7 +262,7 @@ class Worker:
         self,
         client: OktaClient,
         targets: list[Target],
-        listing: Listing | None,
+        apps: Apps,
         tally: Tally,
         progress: Progress | None,
     ) -> list[Outcome]:
@@ -243,19 +274,15 @@ class Worker:
                 if refused.is_set():
                     # The token was refused: calls with it would all be refused too.
                     return Outcome(target.account_id, Result.TOKEN_REFUSED, error="paused")
-                self._busy.add(target.account_id)
-                try:
-                    outcome = await reconcile(
-                        client,
-                        target,
-                        tally,
-                        on_created=self._created,
-                        strategy=self.settings.strategy,
-                        listing=listing,
-                        apply_settings=self.settings.apply,
-                    )
-                finally:
-                    self._busy.discard(target.account_id)
+                outcome = await reconcile(
+                    client,
+                    target,
+                    tally,
+                    on_created=self._created,
+                    strategy=self.settings.strategy,
+                    apps=apps,
+                    apply_settings=self.settings.apply,
+                )
                 if outcome.result is Result.TOKEN_REFUSED:
                     refused.set()
                 if progress is not None:

@@ -127,6 +127,12 @@ class OktaClient:
         )
         return OktaApp.from_json(response.json())
 
+    async def activate_app(self, app_id: str) -> None:
+        """Activate an app (one deactivated by hand is hidden from its users)."""
+        await self._call(
+            "POST", f"{APPS}/{app_id}/lifecycle/activate", app_id=app_id, repeatable=True
+        )
+
     async def deactivate_app(self, app_id: str) -> None:
         await self._call(
             "POST", f"{APPS}/{app_id}/lifecycle/deactivate", app_id=app_id, repeatable=True
@@ -162,13 +168,18 @@ class OktaClient:
     async def list_app_user_ids(self, app_id: str, *, scope: str | None = "USER") -> set[str]:
         """Users assigned to the app directly (`scope="USER"`, the default), or also through a
         group (`scope=None`): only direct assignments can be removed one by one."""
-        ids: set[str] = set()
+        scopes = await self.list_app_user_scopes(app_id)
+        return {user for user, held in scopes.items() if scope is None or held == scope}
+
+    async def list_app_user_scopes(self, app_id: str) -> dict[str, str]:
+        """Every user of the app and how they hold it: `USER` (directly) or `GROUP`."""
+        scopes: dict[str, str] = {}
         pages = self._pages(f"{APPS}/{app_id}/users", {"limit": str(APP_USERS_PAGE)}, app_id)
         async for page in pages:
-            ids.update(
-                str(item["id"]) for item in page if scope is None or item.get("scope") == scope
-            )
-        return ids
+            for item in page:
+                # A user assigned both ways is listed once, as USER: the direct assignment wins.
+                scopes[str(item["id"])] = str(item.get("scope") or "USER")
+        return scopes
 
     async def assign_user(self, app_id: str, user_id: str) -> bool:
         """Assign the user; False when they already were (409 `E0000062`)."""
@@ -235,6 +246,14 @@ class OktaClient:
 
     async def assign_group_to_app(self, app_id: str, group_id: str) -> None:
         await self._call("PUT", f"{APPS}/{app_id}/groups/{group_id}", json={}, app_id=app_id)
+
+    async def unassign_group_from_app(self, app_id: str, group_id: str) -> bool:
+        """False when the group was not assigned (404)."""
+        try:
+            await self._call("DELETE", f"{APPS}/{app_id}/groups/{group_id}")
+        except NotFound:
+            return False
+        return True
 
     async def list_app_group_ids(self, app_id: str) -> set[str]:
         ids: set[str] = set()
