@@ -94,7 +94,11 @@ async def set_switch(request: Request) -> Response:
     posted = await _admin_post(request)
     if isinstance(posted, Response):
         return posted
-    enabled = posted.fields.get("enabled") == "on"
+    choice = posted.fields.get("enabled")
+    if choice not in ("on", "off"):
+        errors = {"extended_access": "Choose whether to turn the feature on or off."}
+        return await _settings_page(request, posted.member, 400, errors=errors)
+    enabled = choice == "on"
     change = actions.SettingsChange(extended_access=enabled)
     return await _apply(request, posted.member, change, "enabled" if enabled else "disabled")
 

@@ -283,3 +283,14 @@ async def test_settings_changed_by_another_admin_show_on_reload(site: Site) -> N
     page = await site.get("/settings")
 
     assert 'value="https://other.okta.com"' in page.text
+
+
+async def test_a_switch_post_that_is_neither_on_nor_off_changes_nothing(site: Site) -> None:
+    await site.sign_in(WorkspaceRole.ADMIN)
+    page = await site.get("/settings/extended-access?turn=on")
+
+    answer = await site.submit(page, "/settings/extended-access", enabled="maybe")
+
+    assert answer.status_code == 400
+    assert 'id="extended_access-error"' in answer.text
+    assert workspace(site.harness).extended_access_enabled is False
