@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit test-slow chromium clean
+.PHONY: demo test lint typecheck unit test-slow chromium clean test-extension lint-extension
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,7 +32,19 @@ test-slow: $(STAMP) chromium
 	$(BIN)/pytest -m slow
 
 test: $(STAMP) chromium lint typecheck
+	@$(MAKE) --no-print-directory test-extension
 	$(BIN)/pytest
+
+# The extension's pure JavaScript (lib/), with Node's own test runner; linkedom from npm for a DOM.
+extension/node_modules/.package-lock.json: extension/package-lock.json
+	cd extension && npm ci --no-audit --no-fund --loglevel=error
+
+test-extension: extension/node_modules/.package-lock.json
+	node --test extension/
+
+# Firefox MV3 validity of the manifest (downloads web-ext once; not part of `make test`).
+lint-extension:
+	npx --yes web-ext@10.7.0 lint --source-dir extension --ignore-files 'node_modules/**' 'tests/**' package.json package-lock.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .latchkey
