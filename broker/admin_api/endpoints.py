@@ -174,6 +174,11 @@ async def _members(request: Request, member: Member) -> Result:
     return 200, await run_in_threadpool(_members_json, _ctx(request), member.workspace_id)
 
 
+async def _unknown(_request: Request) -> Response:
+    error = NotFound("No such call in the admin API.")
+    return JSONResponse(error.body(), error.status, headers=_HEADERS)
+
+
 async def _openapi(_request: Request) -> Response:
     return JSONResponse(admin_document())
 
@@ -196,4 +201,6 @@ def routes() -> list[BaseRoute]:
         ),
         route("/accounts/{account_id}/extension/sync", POST=_account_action(actions.sync, 202)),
         route("/members", GET=_members),
+        # Last: any other path under the mount gets the JSON error, not Starlette's text.
+        Route("/{path:path}", _unknown, methods=_ALL_METHODS),
     ]

@@ -215,6 +215,7 @@ async def test_account_refusals(api: Api) -> None:
         ("POST", f"/accounts/{not_extended.id}/extension/sync", 409, "conflict"),
         ("DELETE", f"/accounts/{not_extended.id}/extension", 409, "conflict"),
         ("PATCH", f"/accounts/{shared.id}/extension", 405, "method_not_allowed"),
+        ("GET", "/nowhere", 404, "not_found"),
     ]
     for method, path, status, code in cases:
         answer = await api.call(method, path)

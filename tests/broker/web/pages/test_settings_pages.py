@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 import pytest
@@ -169,7 +170,10 @@ async def test_a_bad_token_is_refused_and_not_stored(site: Site, bad: str) -> No
     assert workspace(site.harness).okta_token_secret_id is None
 
 
-async def test_the_token_is_sealed_and_never_shown_back(site: Site) -> None:
+async def test_the_token_is_sealed_and_never_shown_back(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     await site.sign_in(WorkspaceRole.ADMIN)
     token = secrets.token_urlsafe(30)
     page = await site.get("/settings")
@@ -189,6 +193,9 @@ async def test_the_token_is_sealed_and_never_shown_back(site: Site) -> None:
     # A failed save of the same form (a bad domain) does not echo it either.
     bad = await site.submit(after, "/settings/okta-domain", okta_domain="ftp://x")
     assert token not in bad.text
+    tested = await site.submit(after, "/settings/test-connection")
+    assert token not in tested.text
+    assert token not in caplog.text
 
 
 async def test_test_connection_against_the_sandbox_says_ok(site: Site) -> None:
