@@ -52,3 +52,63 @@ async def test_users_reach_the_app_through_its_group(env: Env) -> None:
     await env.sync(worker)
     assert env.apps(account) == []
     assert group_of(env, account.id) is None
+
+
+async def test_switching_back_to_individual_assigns_directly_and_deletes_the_group(
+    env: Env,
+) -> None:
+    owner, reader = env.person(), env.person()
+    account = env.extended(owner)
+    with env.change() as world:
+        world.share(reader, account)
+    await env.sync(env.make_worker(Strategy.GROUP))
+    assert group_of(env, account.id) is not None
+
+    tally = await env.worker.full_pass()
+
+    assert group_of(env, account.id) is None
+    app = env.app(account)
+    assert set(app.user_ids) == okta_ids(owner, reader)
+    assert app.group_ids == {}
+    assert (tally.assignments_added, tally.groups_deleted) == (2, 1)
+    # In step now: the next pass reads the users only (nobody holds the app through a group).
+    assert (await env.worker.full_pass()).calls == {"apps": 2}
+
+
+@pytest.mark.parametrize("strategy", [Strategy.INDIVIDUAL, Strategy.GROUP])
+async def test_a_group_assigned_by_hand_is_unassigned_and_kept(
+    env: Env, strategy: Strategy
+) -> None:
+    worker = env.make_worker(strategy)
+    owner, stranger = env.person(), env.person()
+    account = env.extended(owner)
+    await env.sync(worker)
+    with env.org.state.locked() as state:
+        foreign = state.add_group("Everyone in sales")
+        foreign.member_ids.add(stranger.external_id or "")
+        env.app(account).group_ids[foreign.id] = foreign.created
+
+    tally = await worker.full_pass()
+
+    app = env.app(account)
+    assert foreign.id not in app.group_ids
+    assert tally.groups_unassigned == 1
+    with env.org.state.locked() as state:
+        assert foreign.id in state.groups  # not Latchkey's: never deleted
+    if strategy is Strategy.INDIVIDUAL:
+        assert set(app.user_ids) == okta_ids(owner)
+    else:
+        assert set(app.group_ids) == {group_of(env, account.id).id}  # type: ignore[union-attr]
+
+
+async def test_switching_to_groups_moves_direct_assignments_into_the_group(env: Env) -> None:
+    owner = env.person()
+    account = env.extended(owner)
+    await env.sync()
+
+    await env.make_worker(Strategy.GROUP).full_pass()
+
+    group = group_of(env, account.id)
+    assert group is not None
+    assert group.member_ids == okta_ids(owner)
+    assert env.app(account).user_ids == {}

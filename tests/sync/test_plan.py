@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sync.plan import (
+    ActivateApp,
     AddGroupMember,
     AssignGroup,
     AssignUser,
@@ -14,6 +15,7 @@ from sync.plan import (
     DeleteGroup,
     Op,
     RemoveGroupMember,
+    UnassignGroup,
     UnassignUser,
     UpdateApp,
     diff,
@@ -35,8 +37,10 @@ def have(
     url: str = URL,
     group: ActualGroup | None = None,
     duplicates: tuple[str, ...] = (),
+    groups: tuple[str, ...] | None = None,
 ) -> ActualApp:
-    return ActualApp("0oa1", label, status, url, frozenset(users), group, duplicates)
+    group_ids = None if groups is None else frozenset(groups)
+    return ActualApp("0oa1", label, status, url, frozenset(users), group, duplicates, group_ids)
 
 
 @pytest.mark.parametrize(
@@ -90,6 +94,24 @@ def have(
             [DeleteApp("acc", "0oa2")],
             id="a second app with our launch URL is deleted",
         ),
+        pytest.param(
+            want("u1"),
+            have("u1", status="INACTIVE"),
+            [ActivateApp("acc", "0oa1")],
+            id="deactivated by hand: activated again",
+        ),
+        pytest.param(
+            want("u1"),
+            have(groups=("00g9",)),
+            [AssignUser("acc", "0oa1", "u1"), UnassignGroup("acc", "0oa1", "00g9")],
+            id="group assigned by hand: unassigned after the users are assigned directly",
+        ),
+        pytest.param(
+            want("u1"),
+            have(group=ActualGroup("00g1", frozenset(), True), groups=("00g1",)),
+            [AssignUser("acc", "0oa1", "u1"), DeleteGroup("acc", "00g1")],
+            id="back from the group strategy: assign directly, then delete Latchkey's group",
+        ),
     ],
 )
 def test_individual_plan(desired: DesiredApp, actual: ActualApp | None, expected: list[Op]) -> None:
@@ -119,6 +141,16 @@ def test_individual_plan(desired: DesiredApp, actual: ActualApp | None, expected
                 UnassignUser("acc", "0oa1", "u9"),
             ],
             id="membership through the group; hand assignment removed",
+        ),
+        pytest.param(
+            want("u1"),
+            have(
+                "u1",
+                group=ActualGroup("00g1", frozenset({"u1"}), True),
+                groups=("00g1", "00g9"),
+            ),
+            [UnassignGroup("acc", "0oa1", "00g9"), UnassignUser("acc", "0oa1", "u1")],
+            id="from the individual strategy: direct assignments and foreign groups go",
         ),
         pytest.param(
             want("u1"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from broker.models import Account, OktaExtension, SyncState
@@ -195,3 +196,64 @@ async def test_permanent_error_marks_the_account_failed_with_okta_reason(env: En
     assert "403" in (extension.last_error or "")
     assert tally.failed == 1
     assert env.queued() == set()
+
+
+async def test_app_deactivated_by_hand_is_activated_again(env: Env) -> None:
+    owner = env.person()
+    account = env.extended(owner)
+    await env.sync()
+    with env.org.state.locked():
+        env.app(account).status = "INACTIVE"
+
+    tally = await env.worker.full_pass()
+
+    assert env.app(account).status == "ACTIVE"
+    assert env.assigned(account) == okta_ids(owner)
+    assert tally.apps_activated == 1
+
+
+def bookmark_listings(calls: list[httpx.Request]) -> int:
+    return sum(1 for r in calls if r.method == "GET" and r.url.path == "/api/v1/apps")
+
+
+async def test_a_full_pass_lists_the_apps_once_whatever_was_changed_by_hand(env: Env) -> None:
+    owner = env.person()
+    made = [env.extended(owner) for _ in range(5)]
+    await env.sync()
+    with env.org.state.locked() as state:
+        for account in made[:3]:
+            del state.apps[env.app(account).id]
+    recorder = Recorder(env.transport)
+
+    await env.make_worker(transport=recorder).full_pass()
+
+    assert bookmark_listings(recorder.sent) == 1
+    assert all(env.assigned(account) == okta_ids(owner) for account in made)
+
+
+async def test_a_round_whose_apps_were_deleted_by_hand_lists_the_apps_once(env: Env) -> None:
+    owner, reader = env.person(), env.person()
+    made = [env.extended(owner) for _ in range(4)]
+    await env.sync()
+    with env.org.state.locked() as state:
+        for account in made:
+            del state.apps[env.app(account).id]  # each still has its recorded id
+    with env.change() as world:
+        for account in made:
+            world.share(reader, account)
+    recorder = Recorder(env.transport)
+
+    await env.sync(env.make_worker(transport=recorder))
+
+    assert bookmark_listings(recorder.sent) == 1
+    assert all(env.assigned(account) == okta_ids(owner, reader) for account in made)
+
+
+class Recorder(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.sent: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request)
+        return await self.inner.handle_async_request(request)
