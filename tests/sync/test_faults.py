@@ -122,3 +122,46 @@ async def test_crash_between_any_two_calls_then_rerun_converges(env: Env, calls:
 
 async def _die(*args: object) -> None:
     raise Crash
+
+
+async def test_a_restart_right_after_a_crash_after_create_makes_no_second_app(env: Env) -> None:
+    # Okta's listing lags (a minute here): a lookup by launch URL cannot see the new app yet.
+    fault_injector(env.org).consistency = Consistency(list_lag=60_000.0)
+    owner = env.person()
+    account = env.extended(owner)
+    doomed = env.make_worker()
+    doomed._created = _die  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await env.sync(doomed)
+
+    await env.worker.full_pass()  # what a restarted worker does first
+
+    assert len(env.apps(account)) == 1
+    fault_injector(env.org).clear()  # the crashed worker's lease ends; the listing caught up
+    await converge(env)
+    assert env.assigned(account) == okta_ids(owner)
+    assert len(env.apps(account)) == 1
+
+
+async def test_a_second_app_made_by_a_rerun_within_the_listing_lag_is_repaired(
+    env: Env,
+) -> None:
+    fault_injector(env.org).consistency = Consistency(list_lag=60_000.0)
+    owner, reader = env.person(), env.person()
+    account = env.extended(owner)
+    doomed = env.make_worker()
+    doomed._created = _die  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await env.sync(doomed)
+    with env.change() as world:
+        world.share(reader, account)  # due at once, lease or not
+    await env.sync()
+    assert len(env.apps(account)) == 2  # the lagging listing missed the first
+
+    fault_injector(env.org).clear()
+    await env.worker.full_pass()
+
+    assert env.assigned(account) == okta_ids(owner, reader)  # one app left
+    extension = env.extension(account)
+    assert extension is not None
+    assert env.app(account).id == extension.okta_app_id
