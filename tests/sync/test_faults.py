@@ -102,7 +102,9 @@ async def test_crash_between_any_two_calls_then_rerun_converges(env: Env, calls:
         world.share(reader, new)
         world.share(other, new)
 
-    doomed = env.make_worker(transport=Dying(env.transport, 10**6 if calls == "record" else calls))
+    doomed = env.make_worker(
+        transport=Dying(env.transport, 10**6 if isinstance(calls, str) else calls)
+    )
     if calls == "record":
         doomed._created = _die  # type: ignore[method-assign]
     with pytest.raises(Crash):  # noqa: PT012
@@ -120,7 +122,7 @@ async def test_crash_between_any_two_calls_then_rerun_converges(env: Env, calls:
         assert len(state.apps) == 2
 
 
-async def _die(*args: object) -> None:
+async def _die(account_id: str, app_id: str, label: str) -> None:
     raise Crash
 
 
