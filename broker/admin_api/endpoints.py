@@ -122,7 +122,7 @@ async def _put_settings(request: Request, member: Member) -> Result:
 async def _test_connection(request: Request, member: Member) -> Result:
     _require_admin(member)
     ctx = _ctx(request)
-    result = await okta_check.test_connection(
+    result = await okta_check.check_connection(
         ctx, member.workspace_id, member.id, transport=okta_check.transport_of(request)
     )
     settings = await run_in_threadpool(_settings_json, ctx, member.workspace_id)

@@ -99,7 +99,7 @@ async def _call(target: _Target, transport: httpx.AsyncBaseTransport | None) -> 
     return ConnectionResult(True, "Connected.", recorded=True)
 
 
-async def test_connection(
+async def check_connection(
     ctx: BrokerContext,
     workspace_id: str,
     actor_id: str,
@@ -115,7 +115,3 @@ async def test_connection(
     result = await _call(target, transport)
     await run_in_threadpool(_record, ctx, workspace_id, actor_id, result)
     return result
-
-
-# pytest would collect a module-level `test_*` function imported into a test module.
-test_connection.__test__ = False  # type: ignore[attr-defined]

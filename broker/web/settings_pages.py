@@ -140,23 +140,20 @@ async def _apply(
     return forms.done(PATH, outcome)
 
 
-async def test_connection(request: Request) -> Response:
+async def check_connection(request: Request) -> Response:
     """Answered with the page itself, not a redirect: Okta's answer is of this moment, and a
     failure that says nothing about the token (a timeout, a 5xx) is recorded nowhere else."""
     posted = await _admin_post(request)
     if isinstance(posted, Response):
         return posted
     member = posted.member
-    result = await okta_check.test_connection(
+    result = await okta_check.check_connection(
         forms.context_of(request),
         member.workspace_id,
         member.id,
         transport=okta_check.transport_of(request),
     )
     return await _settings_page(request, member, connection=result)
-
-
-test_connection.__test__ = False  # type: ignore[attr-defined]
 
 
 def routes() -> list[BaseRoute]:
@@ -166,5 +163,5 @@ def routes() -> list[BaseRoute]:
         Route(f"{PATH}/extended-access", set_switch, methods=["POST"]),
         Route(f"{PATH}/okta-domain", set_domain, methods=["POST"]),
         Route(f"{PATH}/okta-token", set_token, methods=["POST"]),
-        Route(f"{PATH}/test-connection", test_connection, methods=["POST"]),
+        Route(f"{PATH}/test-connection", check_connection, methods=["POST"]),
     ]
