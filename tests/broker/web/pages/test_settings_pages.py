@@ -11,6 +11,7 @@ from broker.db import transaction
 from broker.models import AuditEvent, TokenStatus, Workspace, WorkspaceRole
 from broker.services import members, workspaces
 from broker.sessions import SESSION_COOKIE
+from sandbox.org.faults import Fault, fault_injector
 from tests.broker.web.conftest import BROKER, Harness
 from tests.broker.web.pages.conftest import Site, hidden_fields, main_of
 
@@ -301,3 +302,16 @@ async def test_a_switch_post_that_is_neither_on_nor_off_changes_nothing(site: Si
     assert answer.status_code == 400
     assert 'id="extended_access-error"' in answer.text
     assert workspace(site.harness).extended_access_enabled is False
+
+
+async def test_an_okta_outage_is_shown_but_says_nothing_about_the_token(site: Site) -> None:
+    await site.sign_in(WorkspaceRole.ADMIN)
+    site.connect_okta()
+    fault_injector(site.harness.org_ctx).add(Fault("/api/v1/apps", status=503))
+    page = await site.get("/settings")
+
+    answer = await site.submit(page, "/settings/test-connection")
+
+    assert "Connection failed: 503" in answer.text
+    assert 'id="token-update"' not in answer.text
+    assert workspace(site.harness).okta_token_status is TokenStatus.UNCHECKED
