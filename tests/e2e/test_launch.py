@@ -1,0 +1,158 @@
+"""The whole launch in Chromium with the real extension and a real broker: a chiclet's launch URL
+opens the broker's launch page, the extension redeems its grant and logs in to the demo site,
+fetching the code from the broker when asked. Replayed grants, another member's grant and a
+blocked launch open nothing and fill nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from broker.seed import NESTED_USER, OWNER, TEAM_USER
+from e2e.broker import RunningBroker, serve_broker
+from e2e.browser import LoadedExtension
+from sandbox.apps import SITES
+from tests.e2e.conftest import DemoSites
+
+_GRANT = re.compile(r'<meta name="latchkey-grant" content="([^"]+)">')
+
+
+@pytest.fixture(scope="module")
+def broker(demo: DemoSites, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBroker]:
+    seeds = [demo.accounts[site.key] for site in SITES]
+    with serve_broker(tmp_path_factory.mktemp("broker"), demo.url, seeds) as running:
+        yield running
+
+
+def _session(extension: LoadedExtension) -> dict[str, Any]:
+    found: dict[str, Any] = extension.worker.evaluate("chrome.storage.session.get(null)")
+    return found
+
+
+@pytest.fixture
+def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> Page:
+    """The browser pointed at the broker, with the owner's broker session and no site cookies."""
+    page.goto(extension.url("options/options.html"))
+    page.fill("#broker-url", broker.url)
+    page.click("#save")
+    expect(page.locator("#status")).to_have_text("Saved.")
+    extension.worker.evaluate(
+        """async (url) => {
+            const want = `${new URL(url).protocol}//${new URL(url).hostname}/launch/*`;
+            for (let i = 0; i < 100; i++) {
+                const found = await chrome.scripting.getRegisteredContentScripts();
+                if (found.length && found[0].matches[0] === want) return;
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            throw new Error("the launch script was not registered");
+        }""",
+        broker.url,
+    )
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
+    )
+    return page
+
+
+def _wait_for_outcome(extension: LoadedExtension) -> dict[str, Any]:
+    last: dict[str, Any] = extension.worker.evaluate(
+        """async () => {
+            for (let i = 0; i < 200; i++) {
+                const { lastLaunch } = await chrome.storage.session.get("lastLaunch");
+                if (lastLaunch && lastLaunch.outcome) return lastLaunch;
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            return (await chrome.storage.session.get("lastLaunch")).lastLaunch;
+        }"""
+    )
+    return last
+
+
+def _grant_for(broker: RunningBroker, email: str, site: str) -> str:
+    """A fresh grant from the launch page as `email` would get it."""
+    token = broker.open_session(email)
+    page = httpx.get(broker.launch_url(site), cookies={"latchkey_session": token})
+    assert page.status_code == 200
+    found = _GRANT.search(page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def _serve_launch_page_with(page: Page, launch_url: str, grant: str) -> None:
+    """Answer the next load of `launch_url` with a launch page carrying `grant`."""
+    real = httpx.get(launch_url, cookies={c["name"]: c["value"] for c in page.context.cookies()})
+    body = _GRANT.sub(f'<meta name="latchkey-grant" content="{grant}">', real.text)
+
+    def fulfil(route: Route) -> None:
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=body)
+
+    page.route(launch_url, fulfil, times=1)
+
+
+@pytest.mark.parametrize("site", [s.key for s in SITES])
+def test_launch_logs_in_to_every_demo_site(
+    extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites, site: str
+) -> None:
+    account = demo.accounts[site]
+    signed_in.goto(broker.launch_url(site))
+    expect(signed_in.locator("#signed-in-as")).to_contain_text(account.username, timeout=20_000)
+    last = _wait_for_outcome(extension)
+    assert (last["phase"], last["outcome"]) == ("done", "signed_in")
+    stored = _session(extension)
+    assert not any(key.startswith("flow:") for key in stored), "the flow ended and was dropped"
+    assert account.password not in repr(stored)
+
+
+def test_replayed_grant_opens_nothing(
+    extension: LoadedExtension, signed_in: Page, broker: RunningBroker
+) -> None:
+    grant = _grant_for(broker, OWNER, "single")
+    launch_url = broker.launch_url("single")
+    for attempt in ("first", "replay"):
+        signed_in.context.clear_cookies()
+        signed_in.context.add_cookies(
+            [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
+        )
+        _serve_launch_page_with(signed_in, launch_url, grant)
+        signed_in.goto(launch_url)
+        last = _wait_for_outcome(extension)
+        if attempt == "first":
+            assert last["outcome"] == "signed_in"
+    assert last["outcome"] == "invalid_grant"
+    assert signed_in.url == launch_url, "the tab stayed on the launch page"
+    expect(signed_in.locator("#latchkey-launch-status")).to_contain_text("Launch the account")
+
+
+def test_another_members_grant_opens_nothing(
+    extension: LoadedExtension, signed_in: Page, broker: RunningBroker
+) -> None:
+    grant = _grant_for(broker, TEAM_USER, "single")  # someone else who may launch it
+    launch_url = broker.launch_url("single")
+    _serve_launch_page_with(signed_in, launch_url, grant)
+    signed_in.goto(launch_url)
+    last = _wait_for_outcome(extension)
+    assert last["outcome"] == "invalid_grant"
+    assert signed_in.url == launch_url
+    assert not any(key.startswith("flow:") for key in _session(extension))
+
+
+def test_blocked_launch_shows_the_broker_page_and_opens_nothing(
+    extension: LoadedExtension, signed_in: Page, broker: RunningBroker
+) -> None:
+    signed_in.context.clear_cookies()
+    signed_in.context.add_cookies(
+        [{"name": "latchkey_session", "value": broker.open_session(NESTED_USER), "url": broker.url}]
+    )
+    response = signed_in.goto(broker.launch_url("single"))  # not shared with this member
+    assert response is not None
+    assert response.status == 403
+    signed_in.wait_for_timeout(500)
+    assert signed_in.url == broker.launch_url("single")
+    assert signed_in.locator("html").get_attribute("data-latchkey-extension") is None
+    assert not any(key.startswith("flow:") for key in _session(extension))
