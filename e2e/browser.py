@@ -47,11 +47,16 @@ def chromium_args(extension_dir: Path, extra: tuple[str, ...] = ()) -> list[str]
 @dataclass(frozen=True)
 class LoadedExtension:
     context: BrowserContext
-    worker: Worker
+    first_worker: Worker
+
+    @property
+    def worker(self) -> Worker:
+        """The service worker running now (MV3 stops it when idle; an event starts a new one)."""
+        return extension_worker(self.context)
 
     @property
     def id(self) -> str:
-        return self.worker.url.split("/")[2]
+        return self.first_worker.url.split("/")[2]
 
     def url(self, path: str) -> str:
         return f"chrome-extension://{self.id}/{path.lstrip('/')}"
@@ -59,7 +64,7 @@ class LoadedExtension:
 
 def extension_worker(context: BrowserContext) -> Worker:
     """The extension's service worker (waiting for it to start if it has not yet)."""
-    for running in context.service_workers:
+    for running in reversed(context.service_workers):
         if running.url.startswith("chrome-extension://"):
             return running
     started: Worker = context.wait_for_event("serviceworker", timeout=_WORKER_TIMEOUT_MS)

@@ -60,16 +60,24 @@ def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> 
     return page
 
 
-def _wait_for_outcome(extension: LoadedExtension) -> dict[str, Any]:
+def _now(extension: LoadedExtension) -> int:
+    now: int = extension.worker.evaluate("Date.now()")
+    return now
+
+
+def _wait_for_outcome(extension: LoadedExtension, since: int) -> dict[str, Any]:
+    """The outcome of the first launch started at or after `since` (worker clock, ms)."""
     last: dict[str, Any] = extension.worker.evaluate(
-        """async () => {
-            for (let i = 0; i < 200; i++) {
-                const { lastLaunch } = await chrome.storage.session.get("lastLaunch");
-                if (lastLaunch && lastLaunch.outcome) return lastLaunch;
+        """async (since) => {
+            let last = null;
+            for (let i = 0; i < 300; i++) {
+                ({ lastLaunch: last } = await chrome.storage.session.get("lastLaunch"));
+                if (last && last.startedAt >= since && last.outcome) return last;
                 await new Promise((r) => setTimeout(r, 50));
             }
-            return (await chrome.storage.session.get("lastLaunch")).lastLaunch;
-        }"""
+            return last;
+        }""",
+        since,
     )
     return last
 
@@ -100,9 +108,10 @@ def test_launch_logs_in_to_every_demo_site(
     extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites, site: str
 ) -> None:
     account = demo.accounts[site]
+    since = _now(extension)
     signed_in.goto(broker.launch_url(site))
     expect(signed_in.locator("#signed-in-as")).to_contain_text(account.username, timeout=20_000)
-    last = _wait_for_outcome(extension)
+    last = _wait_for_outcome(extension, since)
     assert (last["phase"], last["outcome"]) == ("done", "signed_in")
     stored = _session(extension)
     assert not any(key.startswith("flow:") for key in stored), "the flow ended and was dropped"
@@ -120,8 +129,9 @@ def test_replayed_grant_opens_nothing(
             [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
         )
         _serve_launch_page_with(signed_in, launch_url, grant)
+        since = _now(extension)
         signed_in.goto(launch_url)
-        last = _wait_for_outcome(extension)
+        last = _wait_for_outcome(extension, since)
         if attempt == "first":
             assert last["outcome"] == "signed_in"
     assert last["outcome"] == "invalid_grant"
@@ -135,8 +145,9 @@ def test_another_members_grant_opens_nothing(
     grant = _grant_for(broker, TEAM_USER, "single")  # someone else who may launch it
     launch_url = broker.launch_url("single")
     _serve_launch_page_with(signed_in, launch_url, grant)
+    since = _now(extension)
     signed_in.goto(launch_url)
-    last = _wait_for_outcome(extension)
+    last = _wait_for_outcome(extension, since)
     assert last["outcome"] == "invalid_grant"
     assert signed_in.url == launch_url
     assert not any(key.startswith("flow:") for key in _session(extension))
@@ -156,3 +167,80 @@ def test_blocked_launch_shows_the_broker_page_and_opens_nothing(
     assert signed_in.url == broker.launch_url("single")
     assert signed_in.locator("html").get_attribute("data-latchkey-extension") is None
     assert not any(key.startswith("flow:") for key in _session(extension))
+
+
+def _hold(page: Page, url: str) -> list[Route]:
+    """Keep the next request for `url` waiting until the test lets it through."""
+    held: list[Route] = []
+
+    def keep(route: Route) -> None:
+        held.append(route)
+
+    page.route(url, keep, times=1)
+    return held
+
+
+def _wait_until_held(page: Page, held: list[Route]) -> None:
+    for _ in range(100):
+        if held:
+            return
+        page.wait_for_timeout(50)  # lets Playwright dispatch the route handler
+    raise AssertionError("the held request never came")
+
+
+def _wait_for_phase(extension: LoadedExtension, since: int, phase: str) -> None:
+    extension.worker.evaluate(
+        """async ([since, phase]) => {
+            for (let i = 0; i < 200; i++) {
+                const { lastLaunch: last } = await chrome.storage.session.get("lastLaunch");
+                if (last && last.startedAt >= since && last.phase === phase) return;
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            throw new Error(`the launch never reached ${phase}`);
+        }""",
+        [since, phase],
+    )
+
+
+def test_redirect_away_mid_flow_fills_nothing_there(
+    extension: LoadedExtension,
+    signed_in: Page,
+    broker: RunningBroker,
+    demo: DemoSites,
+    lookalike: str,
+) -> None:
+    httpx.delete(f"{lookalike}/_captured")
+    # After the username step the site sends the browser to another origin's password page.
+    signed_in.route(
+        f"{demo.url}/stepwise/login/password",
+        lambda route: route.fulfill(
+            status=303, headers={"Location": f"{lookalike}/stepwise/login/password"}
+        ),
+        times=1,
+    )
+    since = _now(extension)
+    signed_in.goto(broker.launch_url("stepwise"))
+    last = _wait_for_outcome(extension, since)
+    assert (last["phase"], last["outcome"]) == ("failed", "left_origin")
+    expect(signed_in).to_have_url(f"{lookalike}/stepwise/login/password")
+    signed_in.wait_for_timeout(1500)  # an agent, had one been let in, would have acted by now
+    assert signed_in.input_value("#passwd") == ""
+    assert httpx.get(f"{lookalike}/_captured").json()["submissions"] == []
+    assert demo.accounts["stepwise"].password not in repr(_session(extension))
+
+
+def test_closing_the_tab_mid_flow_wipes_the_secrets(
+    extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites
+) -> None:
+    held = _hold(signed_in, f"{demo.url}/stepwise/login/password")
+    since = _now(extension)
+    signed_in.goto(broker.launch_url("stepwise"))
+    _wait_for_phase(extension, since, "awaiting_password")
+    assert any(key.startswith("flow:") for key in _session(extension))
+    _wait_until_held(signed_in, held)
+    signed_in.close()
+    last = _wait_for_outcome(extension, since)
+    assert (last["phase"], last["outcome"]) == ("failed", "tab_closed")
+    stored = _session(extension)
+    assert not any(key.startswith("flow:") for key in stored)
+    assert demo.accounts["stepwise"].password not in repr(stored)
