@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 import httpx
 import pytest
@@ -26,6 +27,7 @@ from broker.vault import Vault
 from sandbox.org.app import create_org_app
 from sandbox.org.context import OrgContext
 from sandbox.org.limits import org_clock
+from sandbox.org.oidc.keys import SigningKey
 from sandbox.org.state import OrgApp, OrgUser
 from sync.apply import ApplySettings
 from sync.clients import client_maker
@@ -45,6 +47,19 @@ SCALE = 1000.0
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@cache
+def _signing_key() -> SigningKey:
+    return SigningKey.generate()
+
+
+@pytest.fixture(autouse=True)
+def _one_org_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sandbox org makes an RSA key for its OIDC server (~0.1 s of CPU); sync never signs
+    anyone in, so the orgs of these tests share one."""
+    key = _signing_key()
+    monkeypatch.setattr(SigningKey, "generate", classmethod(lambda cls: key))
 
 
 @dataclass
@@ -103,7 +118,7 @@ class Env:
             ),
             settings=WorkerSettings(
                 strategy=strategy,
-                apply=ApplySettings(created_404_delay=0.05),
+                apply=ApplySettings(created_404_delay=0.02),
                 backoff_base_s=0.0,
                 **kwargs,  # type: ignore[arg-type]
             ),

@@ -41,7 +41,8 @@ def three_accounts(env: Env) -> tuple[Member, list[Member], list[Account]]:
         pytest.param(Fault("/api/v1/apps*", status=429, rate=0.5), id="429 storm"),
         pytest.param(Fault("/api/v1/apps*", status=500, rate=0.4), id="500s"),
         pytest.param(Fault("/api/v1/apps*", status=503, remaining=6), id="503 burst"),
-        pytest.param(Fault("/api/v1/apps*", status=None, latency=200.0), id="slow answers"),
+        # 30 org seconds a call: far slower than Okta, and 30 ms at the tests' time scale.
+        pytest.param(Fault("/api/v1/apps*", status=None, latency=30.0), id="slow answers"),
     ],
 )
 async def test_sync_converges_through_faults(env: Env, fault: Fault) -> None:
@@ -56,8 +57,8 @@ async def test_sync_converges_through_faults(env: Env, fault: Fault) -> None:
 
 
 async def test_404_right_after_create_is_waited_out(env: Env) -> None:
-    # 500 org seconds = half a real second at the tests' time scale.
-    fault_injector(env.org).consistency = Consistency(get_lag=500.0)
+    # 200 org seconds = 0.2 real seconds at the tests' time scale: several retries' worth.
+    fault_injector(env.org).consistency = Consistency(get_lag=200.0)
     owner, readers, made = three_accounts(env)
 
     rounds = await converge(env)
@@ -107,10 +108,13 @@ async def test_crash_between_any_two_calls_then_rerun_converges(env: Env, calls:
     )
     if calls == "record":
         doomed._created = _die  # type: ignore[method-assign]
+    running = asyncio.all_tasks()
     with pytest.raises(Crash):  # noqa: PT012
         await env.sync(doomed)
         raise Crash  # no call was left to die on: the round finished
-    await asyncio.sleep(0.05)  # the dead round's other tasks hit the wall too
+    # The dead round's other tasks hit the wall too.
+    if leftover := asyncio.all_tasks() - running - {asyncio.current_task()}:
+        await asyncio.wait(leftover, timeout=1.0)
 
     await converge(env)
 
