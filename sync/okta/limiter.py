@@ -10,10 +10,19 @@ calls this process sent in it. A call may go when
     calls in flight < concurrency      (Okta allows 75 in flight per org: stay well under)
 
 Before the first answer of a window nothing is known (another worker may share the token), so one
-call goes alone and learns the window. `Reset` is in epoch seconds on Okta's clock: it is turned
-into a local deadline through `Date`, never through the local clock. `Date` has one-second
-resolution, so the limiter keeps the tightest lower bound of Okta's clock it has seen: a wait
-computed from it may be late by a fraction of a second, never early.
+call goes alone and learns the window. Calls held back wait in line per bucket, in the order they
+asked: only the first of the line watches the clock and the answers, and a granted call hands the
+turn on (waking every waiter on every answer cost more CPU than the calls themselves).
+
+Two limiters on one token (two workers) each see the other's calls only through `Remaining`:
+near the end of a window both may spend the same last calls, and Okta refuses the excess with a
+429. That 429 sets `remaining` to 0 and its retry waits for the reset, so they converge with a
+few 429s a window at most (`tests/sync/okta/test_limiter.py`); with one limiter there are none.
+
+`Reset` is in epoch seconds on Okta's clock: it is turned into a local deadline through `Date`,
+never through the local clock. `Date` has one-second resolution, so the limiter keeps the tightest
+lower bound of Okta's clock it has seen: a wait computed from it may be late by a fraction of a
+second, never early.
 
 A 429 sets `remaining` to 0, so the next call waits for the reset; the client retries it a bounded
 number of times (`LimiterSettings.rate_limit_retries`). A concurrency 429 (`Limit: 0`) holds every
