@@ -25,22 +25,26 @@ function senderOrigin(sender) {
   }
 }
 
+// Our own pages (popup, options) have our extension's URL; content scripts have the page's.
+const fromOwnPage = (sender) =>
+  typeof sender.url === "string" && sender.url.startsWith(chrome.runtime.getURL(""));
+
 const SENDERS = {
-  /** An extension page of ours (popup, options), never a content script. */
+  /** An extension page of ours (popup, options; in a tab or not), never a content script. */
   async extensionPage(sender) {
-    return sender.id === chrome.runtime.id && !sender.tab &&
-      typeof sender.url === "string" && sender.url.startsWith(chrome.runtime.getURL(""));
+    return sender.id === chrome.runtime.id && fromOwnPage(sender);
   },
   /** The top frame of a broker launch page. */
   async launchPage(sender) {
     const { brokerUrl } = await brokerSettings();
     return sender.id === chrome.runtime.id && Boolean(sender.tab) && sender.frameId === 0 &&
-      Boolean(brokerUrl) && isLaunchPage(sender.url, brokerUrl) &&
+      !fromOwnPage(sender) && Boolean(brokerUrl) && isLaunchPage(sender.url, brokerUrl) &&
       senderOrigin(sender) === new URL(brokerUrl).origin;
   },
-  /** The top frame of a tab running a login, on the account's exact origin. */
+  /** The top frame of a tab running a login (the agent; its origin is checked by the flow). */
   async loginTab(sender) {
-    if (sender.id !== chrome.runtime.id || !sender.tab || sender.frameId !== 0) {
+    const topFrameOfTab = Boolean(sender.tab) && sender.frameId === 0 && !fromOwnPage(sender);
+    if (sender.id !== chrome.runtime.id || !topFrameOfTab) {
       return false;
     }
     return (await expectedOrigin(sender.tab.id)) !== null;

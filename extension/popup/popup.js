@@ -28,6 +28,10 @@ function describeLaunch(last) {
 
 async function render() {
   const state = await send("popup.state");
+  if (!state || state.refused) {
+    $("member").textContent = "The extension did not answer; reopen this window.";
+    return;
+  }
   $("member").textContent = state.member
     ? `Signed in as ${state.member.name || state.member.email}`
     : "Not signed in.";

@@ -47,6 +47,7 @@ def test_popup_renders_without_errors(extension: LoadedExtension, page: Page) ->
     errors = _errors(page)
     page.goto(extension.url("popup/popup.html"))
     expect(page.locator("#member")).to_have_text("Not signed in.")
+    expect(page.locator("#broker")).to_have_text("No broker configured: see Options.")
     expect(page.locator("#last-launch")).to_have_text("None yet.")
     assert errors == []
 
@@ -89,7 +90,7 @@ def test_web_pages_cannot_message_the_extension(page: Page, pages_url: str) -> N
     assert reachable is False
 
 
-def test_messages_from_an_extension_page_for_login_tabs_are_refused(
+def test_messages_from_an_extension_page_for_content_scripts_are_refused(
     extension: LoadedExtension, page: Page
 ) -> None:
     page.goto(extension.url("popup/popup.html"))

@@ -244,3 +244,42 @@ def test_closing_the_tab_mid_flow_wipes_the_secrets(
     stored = _session(extension)
     assert not any(key.startswith("flow:") for key in stored)
     assert demo.accounts["stepwise"].password not in repr(stored)
+
+
+def test_another_tab_on_the_same_site_gets_nothing(
+    extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites
+) -> None:
+    held = _hold(signed_in, f"{demo.url}/stepwise/login/password")
+    since = _now(extension)
+    signed_in.goto(broker.launch_url("stepwise"))
+    _wait_for_phase(extension, since, "awaiting_password")
+    _wait_until_held(signed_in, held)
+    # A tab the extension did not open, on the very origin the login runs on.
+    other = signed_in.context.new_page()
+    try:
+        other.goto(demo.accounts["single"].login_url(demo.url))
+        other.wait_for_timeout(1500)
+        assert other.input_value("#username") == ""
+        assert other.input_value("#password") == ""
+    finally:
+        other.close()
+        signed_in.close()
+
+
+def test_popup_shows_the_member_and_the_last_launch_then_signs_out(
+    extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites
+) -> None:
+    since = _now(extension)
+    signed_in.goto(broker.launch_url("single"))
+    assert _wait_for_outcome(extension, since)["outcome"] == "signed_in"
+    popup = signed_in.context.new_page()
+    try:
+        popup.goto(extension.url("popup/popup.html"))
+        expect(popup.locator("#member")).to_have_text("Signed in as Olivia Owner")
+        expect(popup.locator("#last-launch")).to_contain_text(f"{demo.accounts['single'].name}")
+        expect(popup.locator("#last-launch")).to_contain_text("signed in.")
+        popup.click("#sign-out")
+        expect(popup.locator("#member")).to_have_text("Not signed in.")
+        assert "session" not in _session(extension)
+    finally:
+        popup.close()
