@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -122,9 +123,7 @@ async def test_access_granted_then_taken_away_is_assigned_then_unassigned(
         pytest.param({"active": False}, id="deactivated member"),
     ],
 )
-async def test_members_who_may_not_launch_are_never_assigned(
-    env: Env, who: dict[str, object]
-) -> None:
+async def test_members_who_may_not_launch_are_never_assigned(env: Env, who: dict[str, Any]) -> None:
     owner, other = env.person(), env.person(**who)
     account = env.extended(owner)
     with env.change() as world:
