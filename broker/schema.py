@@ -5,9 +5,9 @@ A module that defines tables adds its import here (one line each, alphabetical).
 
 from __future__ import annotations
 
-import broker.ext_tables  # noqa: F401
-import broker.models  # noqa: F401
-import broker.rotation.models  # noqa: F401
+import broker.ext_tables
+import broker.models
+import broker.rotation.models
 import broker.session_models  # noqa: F401
 from broker.db import Base
 
