@@ -40,7 +40,7 @@ extension/node_modules/.package-lock.json: extension/package-lock.json
 	cd extension && npm ci --no-audit --no-fund --loglevel=error
 
 test-extension: extension/node_modules/.package-lock.json
-	node --test extension/
+	node --test --test-reporter=dot extension/
 
 # Firefox MV3 validity of the manifest: web-ext (a pinned devDependency) fails on any error; its one
 # expected warning is that Firefox reads background.scripts, not background.service_worker.
