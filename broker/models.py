@@ -274,6 +274,9 @@ class OktaExtension(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     # Set by *Remove from Okta*: sync deletes the app, then the row.
     removal_requested_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+    # Set (and committed) just before sync asks Okta to create the app: until Okta's listing
+    # shows a new app, "not found" does not mean "never made" (docs/sync.md).
+    create_started_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
 
 
 class SyncOutbox(Base):
