@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import select
@@ -42,6 +44,7 @@ from sandbox.serve import RunningOrg, serve, serve_org
 from sync.report import Tally
 from sync.worker import Worker
 
+T = TypeVar("T")
 EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
 _APP_NAMES = {
     "single": "Single page",
@@ -66,7 +69,7 @@ class StackConfig:
     org_port: int = 8410
     sites_port: int = 8420
     # The demo sites' accounts (the vault gets the same ones); fresh random ones when None.
-    sites: Sequence[SiteSeed] | None = None
+    sites: Sequence[SiteSeed] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,8 @@ class Stack:
     broker: BrokerContext
     demo: DemoWorkspace
     accounts: dict[str, ExtendedAccount]  # by site key
-    sites: tuple[SiteSeed, ...]
     data_dir: Path
+    sites: tuple[SiteSeed, ...] = field(repr=False)  # the demo sites' secrets: never shown
 
     @property
     def dashboard_url(self) -> str:
@@ -140,6 +143,13 @@ class Stack:
             return [] if user is None else sorted(c.label for c in chiclets(state, user.id))
 
 
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to the end in a thread of its own: the caller's thread may already run an
+    event loop (Playwright's sync API does)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
 def sync_pass(ctx: BrokerContext) -> Tally:
     async def run() -> Tally:
         worker = Worker(ctx.sessions, ctx.vault, ctx.settings.broker_url)
@@ -148,7 +158,7 @@ def sync_pass(ctx: BrokerContext) -> Tally:
         finally:
             await worker.aclose()
 
-    return asyncio.run(run())
+    return _run(run)
 
 
 def _vault(settings: Settings) -> Vault:
@@ -201,7 +211,8 @@ def _connect_and_extend(stack: Stack, api_token: str) -> None:
         workspaces.set_extended_access(db, ws, True, actor_id=owner_id)
         workspaces.set_okta_domain(db, ws, stack.org_url, actor_id=owner_id)
         workspaces.set_okta_token(db, ws, api_token, vault=ctx.vault, actor_id=owner_id)
-    result = asyncio.run(check_connection(ctx, stack.demo.workspace_id, owner_id, transport=None))
+    workspace_id = stack.demo.workspace_id
+    result = _run(lambda: check_connection(ctx, workspace_id, owner_id, transport=None))
     if not result.ok:
         raise JourneyError(f"Test connection failed: {result.summary}")
     with transaction(ctx.sessions) as db:
@@ -271,15 +282,15 @@ def serve_stack(config: StackConfig) -> Iterator[Stack]:
             for entry, account_id in zip(ordered, demo.account_ids, strict=True)
         }
         stack = Stack(
-            broker_url,
-            org.url,
-            sites_url,
-            org,
-            contexts[0],
-            demo,
-            accounts,
-            ordered,
-            config.data_dir,
+            broker_url=broker_url,
+            org_url=org.url,
+            sites_url=sites_url,
+            org=org,
+            broker=contexts[0],
+            demo=demo,
+            accounts=accounts,
+            data_dir=config.data_dir,
+            sites=ordered,
         )
         _provision(stack, scim_token)
         _connect_and_extend(stack, api_token)

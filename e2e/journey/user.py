@@ -88,7 +88,9 @@ def chiclets(page: Page) -> list[str]:
 @dataclass
 class LaunchReport:
     hops: list[str] = field(default_factory=list)  # URLs the tab's top frame was sent to
-    statuses: dict[str, int] = field(default_factory=dict)  # broker launch responses by URL
+    # The broker's answers on the way (launch page 200; blocked page 403, at the launch or, for
+    # a member the sign-in refuses, at the sign-in's callback), by URL.
+    statuses: dict[str, int] = field(default_factory=dict)
     filled: list[str] = field(default_factory=list)  # kinds of field the site received
     other_fields: list[str] = field(default_factory=list)  # names of other filled fields
     signed_in_as: str | None = None  # the site's success text
@@ -157,7 +159,7 @@ def follow_launch(
     """Run `start` (a click, a `goto`) and watch the tab until the site says who is signed in or
     the broker's blocked page shows (then a moment longer, to see that nothing opens)."""
     report = LaunchReport()
-    launch_path = "/launch/"
+    watched = ("/launch/", "/auth/callback")
 
     def on_request(request: Request) -> None:
         try:
@@ -182,7 +184,7 @@ def follow_launch(
                     report.other_fields.append(name)
 
     def on_response(response: Response) -> None:
-        if response.url.startswith(broker_url) and _path(response.url).startswith(launch_path):
+        if response.url.startswith(broker_url) and _path(response.url).startswith(watched):
             report.statuses[response.url] = response.status
 
     since = _now(extension)
