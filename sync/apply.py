@@ -3,8 +3,11 @@
 Every operation can run twice without harm: assigning an assigned user (409) and unassigning or
 deleting what is gone (404) count as done. Creating is the one operation that cannot be repeated
 blindly; the plan only holds `CreateApp` after a lookup by launch URL found nothing
-(`sync/actual.py`), and the new app's id is handed to `on_created` (which records it in its own
-transaction) before anything else happens, so a crash after it never makes a second app.
+(`sync/actual.py`). Right before the create leaves (and again if its answer is lost),
+`on_create_started` commits a mark on the account: Okta's listing may not show the new app for a
+while, and the mark tells a later sync that "not found" may mean "not listed yet"
+(`sync/reconcile.py`). The new app's id is handed to `on_created` (which records it in its own
+transaction) before anything else happens.
 
 Okta is eventually consistent: right after a create, the new app or group may answer 404 for a
 moment. Operations on something this plan created retry such a 404 a few times before giving up.
@@ -18,7 +21,16 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from sync.okta import InvalidToken, NotFound, OktaApp, OktaClient, OktaError, PermanentError
+from sync.okta import (
+    InvalidToken,
+    NotFound,
+    OktaApp,
+    OktaClient,
+    OktaError,
+    PermanentError,
+    ServerError,
+    TransportError,
+)
 from sync.plan import (
     ActivateApp,
     AddGroupMember,
@@ -38,6 +50,7 @@ from sync.plan import (
 from sync.report import Tally
 
 OnCreated = Callable[[str, str, str], Awaitable[None]]  # account id, app id, label
+OnCreateStarted = Callable[[str], Awaitable[None]]  # account id
 
 
 @dataclass(frozen=True)
@@ -55,11 +68,13 @@ class Applier:
         tally: Tally,
         *,
         on_created: OnCreated,
+        on_create_started: OnCreateStarted | None = None,
         settings: ApplySettings | None = None,
     ) -> None:
         self.client = client
         self.tally = tally
         self.on_created = on_created
+        self.on_create_started = on_create_started
         self.settings = settings or ApplySettings()
         self._gate = asyncio.Semaphore(self.settings.concurrency)
 
@@ -86,7 +101,7 @@ class Applier:
     async def _do(self, op: Op, run: _Run) -> None:
         client, tally = self.client, self.tally
         if isinstance(op, CreateApp):
-            created = await client.create_bookmark_app(op.label, op.url)
+            created = await self._create_app(op)
             run.app_id, run.app = created.id, created
             tally.apps_created += 1
             await self.on_created(op.account_id, created.id, created.label)
@@ -139,6 +154,21 @@ class Applier:
             tally.groups_deleted += 1
         else:  # pragma: no cover - the plan holds only the operations above
             raise TypeError(f"unknown operation {op!r}")
+
+    async def _create_app(self, op: CreateApp) -> OktaApp:
+        started = self.on_create_started
+        if started is None:
+            return await self.client.create_bookmark_app(op.label, op.url)
+
+        async def sending() -> None:
+            await started(op.account_id)
+
+        try:
+            return await self.client.create_bookmark_app(op.label, op.url, sending=sending)
+        except (ServerError, TransportError):
+            # Okta may have made the app before the answer was lost: its lag starts no earlier.
+            await started(op.account_id)
+            raise
 
     async def _fresh(self, fresh: bool, call: Callable[[], Awaitable[object]]) -> None:
         """`call`, retrying a 404 when it targets what this plan just created."""

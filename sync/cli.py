@@ -153,6 +153,7 @@ def _summary(console: Console, tally: Tally) -> None:
         ("Groups deleted", tally.groups_deleted),
         ("Failures", tally.failed),
         ("Retrying later", tally.retrying),
+        ("Waiting for Okta to show a new app", tally.deferred),
         ("Workspaces paused (token refused)", tally.paused_workspaces),
     ]
     for name, value in rows:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,8 @@ class Target:
     desired: DesiredApp
     okta_app_id: str | None
     recorded_label: str | None
+    # When sync last started creating the app (`OktaExtension.create_started_at`).
+    create_started_at: datetime | None = None
 
     @property
     def account_id(self) -> str:
@@ -79,5 +82,7 @@ def load_targets(
             user_ids=frozenset() if remove else users[account.id],
             remove=remove,
         )
-        targets[account.id] = Target(workspace.id, desired, ext.okta_app_id, ext.label)
+        targets[account.id] = Target(
+            workspace.id, desired, ext.okta_app_id, ext.label, ext.create_started_at
+        )
     return targets

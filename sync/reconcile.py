@@ -2,6 +2,11 @@
 
 Errors come back as an `Outcome`, never raised: the caller records them on the account (and on
 the workspace, for a refused token) and decides when to try again.
+
+Not finding the app is not proof that it was never made when its create started moments ago
+(`unlisted_for`, from the account's create-started mark): Okta's listing, and its reads by id,
+lag behind a create. Such an account is deferred until that lag is surely over, never given a
+second app nor forgotten as removed.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sync.actual import Apps, read_actual
-from sync.apply import Applier, ApplySettings, OnCreated
+from sync.apply import Applier, ApplySettings, OnCreated, OnCreateStarted
 from sync.desired import Target
 from sync.okta import OktaClient
 from sync.okta.errors import InvalidToken, NotFound, OktaError, PermanentError, RateLimited
@@ -27,6 +32,7 @@ class Result(enum.Enum):
     SYNCED = "synced"
     REMOVED = "removed"
     TEMPORARY = "temporary"  # retry later
+    DEFERRED = "deferred"  # its new app may not show in Okta yet: look again after the lag
     FAILED = "failed"  # 400/403/404...: recorded on the account
     TOKEN_REFUSED = "token_refused"  # noqa: S105 - 401: the workspace pauses
 
@@ -47,17 +53,28 @@ async def reconcile(
     tally: Tally,
     *,
     on_created: OnCreated,
+    on_create_started: OnCreateStarted | None = None,
+    unlisted_for: float = 0.0,
     strategy: Strategy = Strategy.INDIVIDUAL,
     apps: Apps | None = None,
     apply_settings: ApplySettings | None = None,
 ) -> Outcome:
+    """`unlisted_for`: seconds during which an app whose create started may still not show."""
     desired = target.desired
     try:
         actual, app = await read_actual(
             client, desired, target.okta_app_id, strategy=strategy, apps=apps
         )
+        if actual is None and unlisted_for > 0:
+            return Outcome(target.account_id, Result.DEFERRED, retry_after=unlisted_for)
         ops = diff(desired, actual, strategy)
-        applier = Applier(client, tally, on_created=on_created, settings=apply_settings)
+        applier = Applier(
+            client,
+            tally,
+            on_created=on_created,
+            on_create_started=on_create_started,
+            settings=apply_settings,
+        )
         app_id = await applier.apply(ops, app)
     except OktaError as error:
         return _failure(target.account_id, error)

@@ -3,9 +3,17 @@
 Each function runs in the caller's transaction. A removal re-checks that it is still wanted
 before dropping the extension: the account may have been extended again while its app was being
 deleted (the outbox then holds a newer change, and the next round creates a new app).
+
+The create-started mark is committed before each create of an app and cleared once a pass ends
+with the account synced. A pass cut short after the create (a crash, before or after the id was
+recorded, or an error) leaves it: the next sync may be told by Okta that the app does not exist
+(its listing and its reads by id lag behind a create), and the mark's age says whether that can
+still be the lag.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -14,8 +22,19 @@ from broker.models import Account, OktaExtension, SyncState, utcnow
 _ERROR_MAX = 1000
 
 
+def record_create_started(session: Session, account_id: str, at: datetime) -> None:
+    """Right before the create leaves: from now on Okta may hold an app it does not show."""
+    extension = session.get(OktaExtension, account_id)
+    if extension is not None:
+        extension.create_started_at = at
+
+
 def record_created(session: Session, account_id: str, app_id: str, label: str) -> None:
-    """Right after the create, before anything else: the id is never lost to a crash."""
+    """Right after the create, before anything else: the id is never lost to a crash.
+
+    The mark stays until the pass ends: should it stop here, a worker reading the app by this id
+    may still be answered 404.
+    """
     extension = session.get(OktaExtension, account_id)
     if extension is not None:
         extension.okta_app_id = app_id
@@ -26,6 +45,7 @@ def record_synced(session: Session, account_id: str, app_id: str | None, label: 
     extension = session.get(OktaExtension, account_id)
     if extension is None:
         return
+    extension.create_started_at = None  # the app, if new, answered this pass's calls by its id
     extension.okta_app_id = app_id
     extension.label = label
     extension.last_synced_at = utcnow()

@@ -15,6 +15,7 @@ class Tally:
     removed: int = 0
     failed: int = 0
     retrying: int = 0
+    deferred: int = 0  # waiting for Okta to show an app whose create started moments ago
     paused_workspaces: int = 0
     apps_created: int = 0
     apps_updated: int = 0

@@ -11,6 +11,8 @@ What each outcome does to the outbox row, which is deleted only if no newer chan
 
     synced / removed      row deleted; last synced, state *synced* (or the extension forgotten)
     temporary (429, 5xx)  row due again after Okta's reset, or exponential backoff
+    deferred              its app's create started within the listing grace and Okta shows no
+                          app yet: row due again once the grace is over (no second app)
     failed (400, 403)     row deleted; state *failed* with Okta's reason (the next change or
                           full pass tries again)
     token refused (401)   the workspace's token is marked invalid (*Update*), its rows wait
@@ -26,9 +28,9 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -49,7 +51,13 @@ from sync.locks import AccountLocks
 from sync.okta import OktaClient
 from sync.okta.errors import InvalidToken, OktaError, RateLimited
 from sync.reconcile import Outcome, Result, reconcile
-from sync.record import record_created, record_problem, record_removed, record_synced
+from sync.record import (
+    record_create_started,
+    record_created,
+    record_problem,
+    record_removed,
+    record_synced,
+)
 from sync.report import Tally
 from sync.state import Strategy
 
@@ -68,6 +76,9 @@ class WorkerSettings:
     concurrency: int = 32  # accounts of one workspace in flight (the limiter paces the calls)
     backoff_base_s: float = 2.0
     backoff_cap_s: float = 600.0
+    # How long after a create started Okta may still not show the app (its listing lags ~1 s;
+    # DESIGN.md, "Okta facts"): until then, not finding it defers the account, never recreates.
+    listing_grace: timedelta = timedelta(seconds=5)
     apply: ApplySettings = field(default_factory=ApplySettings)
 
 
@@ -86,11 +97,13 @@ class Worker:
         *,
         make_client: MakeClient | None = None,
         settings: WorkerSettings | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
         self.broker_url = broker_url
         self.clients = Clients(vault, make_client)
         self.settings = settings or WorkerSettings()
+        self.clock = clock  # stamps and ages create-started marks
         with sessions() as session:
             # Accounts being synced: by this process, and on PostgreSQL by any worker.
             self.locks = AccountLocks(session.get_bind().engine)
@@ -279,6 +292,8 @@ class Worker:
                     target,
                     tally,
                     on_created=self._created,
+                    on_create_started=self._create_started,
+                    unlisted_for=self._unlisted_for(target),
                     strategy=self.settings.strategy,
                     apps=apps,
                     apply_settings=self.settings.apply,
@@ -291,9 +306,23 @@ class Worker:
 
         return list(await asyncio.gather(*(one(t) for t in targets)))
 
+    async def _create_started(self, account_id: str) -> None:
+        with transaction(self.sessions) as session:
+            record_create_started(session, account_id, self.clock())
+
     async def _created(self, account_id: str, app_id: str, label: str) -> None:
         with transaction(self.sessions) as session:
             record_created(session, account_id, app_id, label)
+
+    def _unlisted_for(self, target: Target) -> float:
+        """Seconds during which the account's app may exist in Okta and still not show."""
+        started = target.create_started_at
+        if started is None:
+            return 0.0
+        if started.tzinfo is None:  # SQLite keeps no offset: every stamp is UTC
+            started = started.replace(tzinfo=UTC)
+        left = started + self.settings.listing_grace - self.clock()
+        return max(0.0, left.total_seconds())
 
     # -- recording ----------------------------------------------------------------------------
 
@@ -308,7 +337,7 @@ class Worker:
     ) -> None:
         now = utcnow()
         with transaction(self.sessions) as session:
-            requeue: list[tuple[str, datetime]] = []
+            requeue: list[tuple[str, datetime, bool]] = []  # account, due, one more attempt
             refused: str | None = None
             accepted = False
             for outcome in outcomes:
@@ -331,11 +360,18 @@ class Worker:
                     record_problem(session, outcome.account_id, outcome.error or "", failed=False)
                     tally.retrying += 1
                     attempts = claim.attempts if claim else 0
-                    requeue.append((outcome.account_id, now + self._wait_for(outcome, attempts)))
+                    due = now + self._wait_for(outcome, attempts)
+                    requeue.append((outcome.account_id, due, True))
+                    continue
+                elif result is Result.DEFERRED:
+                    # Not an error: Okta has not caught up with a create yet.
+                    tally.deferred += 1
+                    due = now + timedelta(seconds=outcome.retry_after or 0.0)
+                    requeue.append((outcome.account_id, due, False))
                     continue
                 else:
                     refused = refused or outcome.error
-                    requeue.append((outcome.account_id, now))
+                    requeue.append((outcome.account_id, now, False))
                     continue
                 if claim is not None:
                     outbox.settle(session, claim)
@@ -344,10 +380,10 @@ class Worker:
                 tally.paused_workspaces += 1
             elif accepted and unchecked:
                 workspaces.record_token_check(session, workspace_id, ok=True)
-            for account_id, due_at in requeue:
+            for account_id, due_at, attempt in requeue:
                 claim = claimed.get(account_id)
                 if claim is not None:
-                    outbox.retry_at(session, claim, due_at, count=refused is None)
+                    outbox.retry_at(session, claim, due_at, count=attempt and refused is None)
                 else:
                     request_sync(session, [account_id], "sync retry", due_at=due_at)
 

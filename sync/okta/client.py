@@ -13,7 +13,7 @@ answer 404. Calls on such an app retry a 404 for `consistency_grace` seconds bef
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Self
 
 import httpx
@@ -90,10 +90,14 @@ class OktaClient:
 
     # -- apps ---------------------------------------------------------------------------------
 
-    async def create_bookmark_app(self, label: str, url: str) -> OktaApp:
+    async def create_bookmark_app(
+        self, label: str, url: str, *, sending: Callable[[], Awaitable[None]] | None = None
+    ) -> OktaApp:
+        """`sending` is awaited right before each attempt leaves, after any wait for the limiter:
+        from then on Okta may hold the app, whatever becomes of the answer."""
         body = bookmark_app_body(label, url)
         response = await self._call(
-            "POST", APPS, params={"activate": "true"}, json=body, repeatable=False
+            "POST", APPS, params={"activate": "true"}, json=body, repeatable=False, sending=sending
         )
         app = OktaApp.from_json(response.json())
         self._remember(app.id)
@@ -303,6 +307,7 @@ class OktaClient:
         json: Any = None,
         app_id: str | None = None,
         repeatable: bool | None = None,
+        sending: Callable[[], Awaitable[None]] | None = None,
     ) -> httpx.Response:
         """Send one call until it succeeds or fails for good; the successful answer."""
         bucket = self.limiter.bucket_for(method, httpx.URL(url).path)
@@ -312,6 +317,8 @@ class OktaClient:
         while True:
             response: httpx.Response | None = None
             async with self.limiter.slot(bucket) as slot:
+                if sending is not None:
+                    await sending()
                 try:
                     answer = await self._http.request(method, url, params=params, json=json)
                 except httpx.TransportError as exc:
