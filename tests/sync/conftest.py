@@ -2,8 +2,10 @@
 
 The org runs in-process behind `httpx.ASGITransport`, on a clock 1000 times faster than the wall
 clock (the client's limiter is told the same scale), so Okta's per-minute budgets cost
-milliseconds. Changes are made through the broker's domain services, each in its own committed
-transaction, the way the product makes them.
+milliseconds. The workers' own clock (which ages create-started marks) runs on the wall clock and
+jumps an hour with every `sync(later=True)`, as their outbox claims do. Changes are made through
+the broker's domain services, each in its own committed transaction, the way the product makes
+them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 import httpx
@@ -42,6 +44,10 @@ from tests.conftest import Database
 BROKER = "http://127.0.0.1:8400"
 ORG = "http://127.0.0.1:8410"
 SCALE = 1000.0
+# The listing lag tests give the org (`Consistency(list_lag=LISTING_LAG)`): a minute of org time,
+# so no round of a test outlives it, and the workers' listing grace to match.
+LISTING_LAG = 60_000.0
+LISTING_GRACE = timedelta(seconds=LISTING_LAG / SCALE)
 
 
 @pytest.fixture
@@ -71,6 +77,11 @@ class Env:
     world: World
     transport: httpx.AsyncBaseTransport
     worker: Worker
+    offset: timedelta = timedelta(0)  # how far `later` rounds moved the workers' clock
+
+    def now(self) -> datetime:
+        """The workers' clock."""
+        return utcnow() + self.offset
 
     @contextmanager
     def change(self) -> Iterator[World]:
@@ -120,14 +131,17 @@ class Env:
                 strategy=strategy,
                 apply=ApplySettings(created_404_delay=0.02),
                 backoff_base_s=0.0,
+                listing_grace=LISTING_GRACE,
                 **kwargs,  # type: ignore[arg-type]
             ),
+            clock=self.now,
         )
 
     async def sync(self, worker: Worker | None = None, *, later: bool = False) -> Tally:
-        """One round of the worker (`later`: as if every backoff were over)."""
-        now = utcnow() + timedelta(hours=1) if later else None
-        return await (worker or self.worker).run_due(now=now)
+        """One round of the worker (`later`: an hour later, every backoff and grace over)."""
+        if later:
+            self.offset += timedelta(hours=1)
+        return await (worker or self.worker).run_due(now=self.now() if later else None)
 
     # -- what Okta holds ------------------------------------------------------------------------
 

@@ -7,10 +7,10 @@ import asyncio
 import httpx
 import pytest
 
-from broker.models import Account, Member
-from broker.services import accounts, members
+from broker.models import Account, Member, SyncState
+from broker.services import accounts, extensions, members
 from sandbox.org.faults import Consistency, Fault, fault_injector
-from tests.sync.conftest import Env, okta_ids
+from tests.sync.conftest import LISTING_LAG, Env, okta_ids
 
 pytestmark = pytest.mark.anyio
 
@@ -132,7 +132,7 @@ async def _die(account_id: str, app_id: str, label: str) -> None:
 
 async def test_a_restart_right_after_a_crash_after_create_makes_no_second_app(env: Env) -> None:
     # Okta's listing lags (a minute here): a lookup by launch URL cannot see the new app yet.
-    fault_injector(env.org).consistency = Consistency(list_lag=60_000.0)
+    fault_injector(env.org).consistency = Consistency(list_lag=LISTING_LAG)
     owner = env.person()
     account = env.extended(owner)
     doomed = env.make_worker()
@@ -149,25 +149,105 @@ async def test_a_restart_right_after_a_crash_after_create_makes_no_second_app(en
     assert len(env.apps(account)) == 1
 
 
-async def test_a_second_app_made_by_a_rerun_within_the_listing_lag_is_repaired(
-    env: Env,
-) -> None:
-    fault_injector(env.org).consistency = Consistency(list_lag=60_000.0)
-    owner, reader = env.person(), env.person()
-    account = env.extended(owner)
-    doomed = env.make_worker()
-    doomed._created = _die  # type: ignore[method-assign]
+async def crash_after_create(env: Env, account: Account, *, recorded: bool) -> None:
+    """A worker creates the account's app, then dies before (or right after) recording its id."""
+    if recorded:  # the listing, the create, then dead at the first assignment
+        doomed = env.make_worker(transport=Dying(env.transport, 2))
+    else:
+        doomed = env.make_worker()
+        doomed._created = _die  # type: ignore[method-assign]
     with pytest.raises(Crash):
         await env.sync(doomed)
-    with env.change() as world:
-        world.share(reader, account)  # due at once, lease or not
-    await env.sync()
-    assert len(env.apps(account)) == 2  # the lagging listing missed the first
-
-    fault_injector(env.org).clear()
-    await env.worker.full_pass()
-
-    assert env.assigned(account) == okta_ids(owner, reader)  # one app left
+    assert len(env.apps(account)) == 1
     extension = env.extension(account)
     assert extension is not None
-    assert env.app(account).id == extension.okta_app_id
+    assert extension.create_started_at is not None
+    assert (extension.okta_app_id is not None) is recorded
+
+
+async def settled_with_one_app(env: Env, account: Account, *members: Member) -> None:
+    """Once Okta caught up: the account synced, with its one app and its members assigned."""
+    fault_injector(env.org).clear()
+    await converge(env)
+    assert env.assigned(account) == okta_ids(*members)
+    extension = env.extension(account)
+    assert extension is not None
+    assert extension.okta_app_id == env.app(account).id
+    assert extension.sync_state is SyncState.SYNCED
+    assert extension.create_started_at is None
+
+
+@pytest.mark.parametrize("rerun", ["round", "full pass"])
+async def test_a_change_within_the_listing_lag_after_a_crash_after_create_makes_no_second_app(
+    env: Env, rerun: str
+) -> None:
+    fault_injector(env.org).consistency = Consistency(list_lag=LISTING_LAG)
+    owner, reader = env.person(), env.person()
+    account = env.extended(owner)
+    await crash_after_create(env, account, recorded=False)
+    with env.change() as world:
+        world.share(reader, account)  # due at once, lease or not
+
+    tally = await (env.sync() if rerun == "round" else env.worker.full_pass())
+
+    assert (tally.deferred, tally.apps_created) == (1, 0)  # the listing did not show it yet
+    assert len(env.apps(account)) == 1
+    assert account.id in env.queued()
+    await settled_with_one_app(env, account, owner, reader)
+
+
+async def test_another_workers_fresh_app_answering_404_gets_no_second_app(env: Env) -> None:
+    # Reads by id lag too: the app this worker finds recorded is unknown to it for a while.
+    fault_injector(env.org).consistency = Consistency(list_lag=LISTING_LAG, get_lag=LISTING_LAG)
+    owner, reader = env.person(), env.person()
+    account = env.extended(owner)
+    await crash_after_create(env, account, recorded=True)
+    with env.change() as world:
+        world.share(reader, account)
+
+    tally = await env.sync()
+
+    assert (tally.deferred, tally.apps_created) == (1, 0)
+    assert len(env.apps(account)) == 1
+    await settled_with_one_app(env, account, owner, reader)
+
+
+async def test_a_removal_within_the_listing_lag_waits_for_the_app_and_deletes_it(
+    env: Env,
+) -> None:
+    fault_injector(env.org).consistency = Consistency(list_lag=LISTING_LAG)
+    owner = env.person()
+    account = env.extended(owner)
+    await crash_after_create(env, account, recorded=False)
+    with env.change() as world:
+        extensions.remove_from_okta(world.session, world.session.merge(owner), account.id)
+
+    tally = await env.sync()
+
+    assert (tally.deferred, tally.removed) == (1, 0)  # not forgotten while its app hides
+    assert env.extension(account) is not None
+    fault_injector(env.org).clear()
+    await converge(env)
+    assert env.apps(account) == []
+    assert env.extension(account) is None
+
+
+async def test_a_create_that_never_reached_okta_is_made_once_the_grace_is_over(env: Env) -> None:
+    owner, reader = env.person(), env.person()
+    account = env.extended(owner)
+    doomed = env.make_worker(transport=Dying(env.transport, 1))  # the lookup, then dead
+    with pytest.raises(Crash):
+        await env.sync(doomed)
+    extension = env.extension(account)
+    assert extension is not None
+    assert extension.create_started_at is not None  # committed before the create left
+    assert env.apps(account) == []
+    with env.change() as world:
+        world.share(reader, account)
+
+    within = await env.sync()  # the app might yet show: nothing is created
+    after = await env.sync(later=True)  # an hour later it would have: it was never made
+
+    assert (within.deferred, within.apps_created) == (1, 0)
+    assert (after.deferred, after.apps_created) == (0, 1)
+    await settled_with_one_app(env, account, owner, reader)

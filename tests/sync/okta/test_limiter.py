@@ -311,3 +311,23 @@ async def test_two_limiters_on_one_token_overshoot_a_little_and_converge(org: Or
     assert throttled <= windows * first.limiter.settings.concurrency
     sent = Counter(math.floor(t / 60) for t, r in recording.sent if r.method == "POST")
     assert max(sent.values()) <= 50 + first.limiter.settings.concurrency
+
+
+async def test_a_create_announces_each_attempt_as_it_leaves_after_the_limiters_wait(
+    org: Org, clock: VirtualClock
+) -> None:
+    storm = {"path": "/api/v1/apps", "method": "POST", "status": 429, "remaining": 1}
+    await org.control.post("/faults", json=storm)
+    sent: list[float] = []
+
+    async def sending() -> None:
+        sent.append(clock.now())
+
+    async with org.client() as okta:
+        started = clock.now()
+        app = await okta.create_bookmark_app("Marked - Site", launch_url("acc1"), sending=sending)
+
+    assert len(sent) == 2  # the refused attempt, then the one that made the app
+    assert sent[0] == started
+    assert sent[1] > started  # stamped after waiting out the reset, not before
+    assert (await org.app_state(app.id))["label"] == "Marked - Site"
