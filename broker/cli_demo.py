@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -113,8 +118,25 @@ def seed_demo_command(sites_url: str) -> None:
 
 @click.command()
 @click.option("--sites-url", default=DEMO_SITES_URL, show_default=True)
-def demo(sites_url: str) -> None:
-    """Set up the embedded default (SQLite, a fresh keyring) and show the demo workspace."""
+@click.option("--no-browser", is_flag=True, help="Stop after the stack's setup: no Chromium.")
+@click.option(
+    "--serve", is_flag=True, help="Leave the stack running for a person to click (Ctrl-C stops)."
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--broker-port", default=8400, show_default=True, type=int, help="0: a free one.")
+@click.option("--org-port", default=8410, show_default=True, type=int, help="0: a free one.")
+@click.option("--sites-port", default=8420, show_default=True, type=int, help="0: a free one.")
+def demo(
+    sites_url: str,
+    no_browser: bool,
+    serve: bool,
+    host: str,
+    broker_port: int,
+    org_port: int,
+    sites_port: int,
+) -> None:
+    """Set up the embedded default (SQLite, a fresh keyring), show the demo workspace, then run
+    the user's journey: the stack on loopback and one chiclet login in headless Chromium."""
     settings = Settings.from_env()
     console = Console(width=None if Console().is_terminal else 150)
     console.print(f"[bold]Latchkey demo[/] — data in {settings.data_dir}")
@@ -123,6 +145,9 @@ def demo(sites_url: str) -> None:
     with make_session_factory(engine)() as session:
         _show(console, session, vault, demo_ws)
     engine.dispose()
+    ports = _Ports(host, broker_port, org_port, sites_port)
+    if not _journey(console, settings, ports, browser=not no_browser, keep_serving=serve):
+        raise SystemExit(1)
 
 
 def _collection_path(session: Session, account_id: str) -> str:
@@ -194,7 +219,116 @@ def _show(console: Console, session: Session, vault: Vault, demo_ws: DemoWorkspa
             f"secret: {code.code} (valid {code.remaining:.0f} s more)."
         )
     console.print(
-        "\nThis is what the Foundation provides so far: the domain, RBAC and the vault. "
-        "Sign-in with Okta, chiclet launches, sync and the extension come with later issues; "
-        "`latchkey sandbox` starts the offline Okta org and the demo login sites."
+        "\nThat is the broker's domain, RBAC and vault. Next, the user's journey: the sandbox "
+        "Okta org, the demo sites and the broker on loopback, the people provisioned over SCIM, "
+        "the accounts extended and synced to Okta, then a chiclet click in Chromium with the "
+        "extension."
     )
+
+
+# -- the user's journey (e2e/journey, from the checkout) ---------------------------------------
+
+_CHICLET_SITE = "totp"  # Umbrella Cloud: username and password, then a code from the broker
+_INSTALL_CHROMIUM = (
+    "Chromium is not installed, so the demo stops before the browser part. Install it with "
+    "`sudo scripts/ensure-chromium` (Debian's `apt-get install chromium`), or set "
+    "LATCHKEY_CHROMIUM to a Chromium binary; `make demo` does this when run as root."
+)
+
+
+@dataclass(frozen=True)
+class _Ports:
+    host: str
+    broker: int
+    org: int
+    sites: int
+
+
+def _checkout() -> Path | None:
+    """The repository this package runs from (an editable install), if it holds the journey."""
+    root = Path(__file__).resolve().parent.parent
+    found = (root / "e2e" / "journey").is_dir() and (root / "extension" / "manifest.json").is_file()
+    return root if found else None
+
+
+def _journey(
+    console: Console, settings: Settings, ports: _Ports, *, browser: bool, keep_serving: bool
+) -> bool:
+    """The stack up, one chiclet login in Chromium, then everything stopped; False on a failure."""
+    root = _checkout()
+    if root is None:
+        console.print("The user's journey needs a checkout of the repository (e2e/, extension/).")
+        return True
+    if str(root) not in sys.path:
+        sys.path.append(str(root))
+    from playwright.sync_api import Error as PlaywrightError
+
+    from e2e.browser import chromium_executable
+    from e2e.journey.stack import JourneyError, StackConfig, serve_stack
+    from e2e.journey.user import StepFailed
+    from sandbox.cli import load_sites_file
+
+    executable = chromium_executable() if browser else None
+    if browser and executable is None:
+        console.print(_INSTALL_CHROMIUM, markup=False)
+        return True
+
+    def say(line: str) -> None:
+        console.print(f"  → {line}", markup=False, highlight=False, soft_wrap=True)
+
+    console.print("\n[bold]The user's journey[/]")
+    config = StackConfig(
+        settings.data_dir,
+        host=ports.host,
+        broker_port=ports.broker,
+        org_port=ports.org,
+        sites_port=ports.sites,
+        sites=load_sites_file(demo_sites_file(settings)),
+    )
+    try:
+        with serve_stack(config, say=say) as stack:
+            if executable is not None:
+                from e2e.journey.run import run_in_chromium
+                from sandbox.seed import seed_user
+
+                with tempfile.TemporaryDirectory(prefix="latchkey-chromium-") as profile:
+                    result = run_in_chromium(
+                        stack,
+                        seed_user("owner"),
+                        _CHICLET_SITE,
+                        executable=executable,
+                        profile_dir=Path(profile),
+                        screenshot=settings.data_dir / "journey.png",
+                        say=say,
+                    )
+                console.print(f"Screenshot: {result.screenshot}", soft_wrap=True, highlight=False)
+            else:
+                say("--no-browser: no chiclet login in Chromium this time")
+            if keep_serving:
+                _serve_until_interrupted(console, stack.org_url, stack.broker_url, stack.sites_url)
+    except (JourneyError, StepFailed, PlaywrightError) as exc:
+        console.print(f"[red]The journey stopped:[/] {exc}", soft_wrap=True)
+        return False
+    except OSError as exc:  # a port in use, most often
+        console.print(f"[red]Could not start the stack:[/] {exc}", soft_wrap=True)
+        return False
+    console.print("Stopped the broker, the sandbox org and the demo sites.")
+    return True
+
+
+def _serve_until_interrupted(console: Console, org_url: str, broker_url: str, sites: str) -> None:
+    from sandbox.seed import SEED_USERS
+
+    root = _checkout()
+    echo = functools.partial(console.print, markup=False, highlight=False, soft_wrap=True)
+    echo(f"\nServing until Ctrl-C. Okta dashboard: {org_url}/app/UserHome")
+    echo(f"  broker {broker_url}   demo sites {sites}")
+    echo(f"  extension: load {root / 'extension' if root else 'extension/'} unpacked")
+    echo(f"  (chrome://extensions, Developer mode), then set its broker URL to {broker_url}")
+    echo("  sign-in users of the sandbox org (fake, for the demo):")
+    for user in SEED_USERS:
+        echo(f"    {user.login:<28} {user.password}")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        echo("Stopping.")

@@ -49,7 +49,7 @@ EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
 _APP_NAMES = {
     "single": "Single page",
     "stepwise": "Two steps",
-    "stepwise-js": "Two steps, script",
+    "stepwise-js": "Scripted steps",
     "totp": "Code step",
     "totp-split": "Code in boxes",
 }
@@ -233,8 +233,12 @@ def _check_synced(sessions: sessionmaker[Session], stack: Stack, tally: Tally) -
 
 
 @contextmanager
-def serve_stack(config: StackConfig) -> Iterator[Stack]:
-    """Everything up, provisioned, extended and synced, until the block ends."""
+def serve_stack(
+    config: StackConfig, *, say: Callable[[str], None] | None = None
+) -> Iterator[Stack]:
+    """Everything up, provisioned, extended and synced, until the block ends; `say` hears each
+    step as it is done."""
+    tell = say or (lambda _line: None)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     seeds = tuple(config.sites) if config.sites is not None else demo_seed()
     by_key = {entry.site: entry for entry in seeds}
@@ -292,7 +296,21 @@ def serve_stack(config: StackConfig) -> Iterator[Stack]:
             data_dir=config.data_dir,
             sites=ordered,
         )
+        tell(f"sandbox Okta org: {org.url} (issuer; broker's OIDC client registered for it)")
+        tell(f"demo login sites: {sites_url} ({len(ordered)} sites)")
+        tell(f"broker: {broker_url} (SQLite in {config.data_dir})")
         _provision(stack, scim_token)
+        tell(
+            f"Okta provisioned {len(org_seed.SEED_USERS)} people over SCIM "
+            "(external id = their Okta user id)"
+        )
         _connect_and_extend(stack, api_token)
-        _check_synced(sessions, stack, stack.sync())
+        tell("admin set the Okta domain and API token; Test connection: OK")
+        tell(f"owner extended {len(accounts)} accounts to Okta")
+        tally = stack.sync()
+        _check_synced(sessions, stack, tally)
+        tell(
+            f"sync: {tally.apps_created} Bookmark apps created, "
+            f"{tally.assignments_added} assignments added"
+        )
         yield stack

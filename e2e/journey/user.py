@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from playwright.sync_api import Page, Request, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from e2e.browser import LoadedExtension
 
@@ -39,9 +40,19 @@ class StepFailed(AssertionError):
 def configure_extension(extension: LoadedExtension, page: Page, broker_url: str) -> None:
     """Enter the broker URL in the extension's options, as a person does after installing it."""
     page.goto(extension.url("options/options.html"))
-    page.fill("#broker-url", broker_url)
-    page.click("#save")
-    page.locator("#status", has_text="Saved.").wait_for(timeout=_TIMEOUT_MS)
+    saved = page.locator("#status", has_text="Saved.")
+    for _ in range(10):
+        # The page fills the field with the stored URL once storage answers: that may land
+        # after our typing, so type again until the page confirms.
+        page.fill("#broker-url", broker_url)
+        page.click("#save")
+        try:
+            saved.wait_for(timeout=1_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    else:
+        raise StepFailed(f"the options page did not save the broker URL: {page.inner_text('body')}")
     # The launch-page script is registered for the new broker in the background; wait for it.
     extension.worker.evaluate(
         """async (url) => {

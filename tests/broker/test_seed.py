@@ -65,7 +65,8 @@ def test_latchkey_demo_sets_up_and_shows_the_workspace(
     for name in ("LATCHKEY_DATABASE_URL", "LATCHKEY_MASTER_KEYS", "LATCHKEY_MASTER_KEY_FILE"):
         monkeypatch.delenv(name, raising=False)
 
-    result = CliRunner().invoke(main, ["demo"])
+    demo = ["demo", "--no-browser", "--broker-port", "0", "--org-port", "0", "--sites-port", "0"]
+    result = CliRunner().invoke(main, demo)
 
     assert result.exit_code == 0, result.output
     assert "Generated a master keyring" in result.output
@@ -73,10 +74,13 @@ def test_latchkey_demo_sets_up_and_shows_the_workspace(
     assert "collaborator@example.com" in result.output
     assert "✗ deactivated" in result.output
     assert "Verification code for" in result.output
+    assert "Okta provisioned 6 people over SCIM" in result.output
+    assert "sync: 5 Bookmark apps created, 7 assignments added" in result.output
+    assert "org dashboard:" not in result.output  # --no-browser: the e2e test covers the browser
     sites = json.loads((tmp_path / "demo-sites.json").read_text())
     assert (tmp_path / "demo-sites.json").stat().st_mode & 0o077 == 0
     for site in sites:  # the vault's passwords are never printed
         assert site["password"] not in result.output
-    again = CliRunner().invoke(main, ["demo"])
+    again = CliRunner().invoke(main, demo)
     assert again.exit_code == 0, again.output
     assert "Generated a master keyring" not in again.output

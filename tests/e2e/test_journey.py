@@ -1,0 +1,189 @@
+"""The user's journey end to end, as a person lives it: the Okta dashboard's chiclets, a click, the
+broker's sign-in with Okta, the launch, the extension's fill and the site's success page, in
+Chromium with the real extension against the sandbox org, the demo sites and a real broker that
+got its people over SCIM and its Bookmark apps through sync. And the refusals a person sees: no
+access, Login-only, and a member deactivated over SCIM (blocked, then the chiclet gone)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from e2e.browser import LoadedExtension
+from e2e.journey.run import chiclet_login
+from e2e.journey.stack import Stack, StackConfig, serve_stack
+from e2e.journey.user import (
+    BLOCKED_TITLE,
+    LaunchReport,
+    click_chiclet,
+    configure_extension,
+    extension_storage,
+    follow_launch,
+    sign_in_to_org,
+    sign_out_everywhere,
+)
+from sandbox.seed import SeedUser, seed_user
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Stack]:
+    config = StackConfig(
+        tmp_path_factory.mktemp("journey"), broker_port=0, org_port=0, sites_port=0
+    )
+    with serve_stack(config) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_page(extension: LoadedExtension, stack: Stack) -> Iterator[Page]:
+    """A new person at the browser: extension signed out and pointed at this broker, no cookies."""
+    page = extension.context.new_page()
+    sign_out_everywhere(extension, page)
+    configure_extension(extension, page, stack.broker_url)
+    yield page
+    page.close()
+
+
+def _signed_in(page: Page, stack: Stack, person: SeedUser) -> list[str]:
+    return sign_in_to_org(page, stack.dashboard_url, person.login, person.password)
+
+
+def _assert_blocked_and_nothing_filled(
+    page: Page, extension: LoadedExtension, stack: Stack, report: LaunchReport
+) -> None:
+    assert report.blocked
+    assert not report.granted
+    assert page.locator("h1").inner_text() == BLOCKED_TITLE
+    assert page.url.startswith(stack.broker_url + "/")
+    assert not report.went_through(stack.sites_url), "no site was opened"
+    assert report.filled == []
+    assert report.other_fields == []
+    assert report.last_launch is None, "the extension started no launch"
+    assert page.locator("html").get_attribute("data-latchkey-extension") is None
+    assert not any(key.startswith("flow:") for key in extension_storage(extension))
+
+
+def test_owner_clicks_a_chiclet_and_the_extension_logs_in_with_the_code_from_the_broker(
+    extension: LoadedExtension, fresh_page: Page, stack: Stack, tmp_path: Path
+) -> None:
+    fresh_page.close()  # chiclet_login opens its own tab, as the demo does
+    lines: list[str] = []
+    result = chiclet_login(
+        stack,
+        extension,
+        seed_user("owner"),
+        "totp",
+        screenshot=tmp_path / "journey.png",
+        say=lines.append,
+    )
+
+    assert result.chiclets == sorted(a.label for a in stack.accounts.values())
+    assert "Umbrella Cloud - Code step" in result.chiclets
+    report = result.report
+    assert report.broker_signin(stack.broker_url, stack.org_url) == "silent"
+    assert report.granted
+    assert report.filled == ["username", "password", "code"]
+    assert report.other_fields == [], "nothing but the login's fields was filled"
+    assert report.signed_in_as == f"Signed in as {stack.accounts['totp'].username}."
+    assert report.last_launch is not None
+    assert report.last_launch["outcome"] == "signed_in"
+    releases = [a for a in result.audit if a.startswith(("credential.", "code."))]
+    assert releases == ["credential.registered", "credential.released", "code.released"]
+    assert result.screenshot.stat().st_size > 0
+    stored = repr(extension_storage(extension))
+    assert "'flow:" not in stored
+    assert all(s.password not in stored for s in stack.sites)
+    assert all(s.password not in line for s in stack.sites for line in lines)
+
+
+def test_member_reaching_an_account_through_a_nested_collection_logs_in_from_the_dashboard(
+    extension: LoadedExtension, fresh_page: Page, stack: Stack
+) -> None:
+    assert _signed_in(fresh_page, stack, seed_user("member")) == [
+        stack.accounts["stepwise-js"].label
+    ]
+    report = click_chiclet(
+        fresh_page,
+        extension,
+        stack.accounts["stepwise-js"].label,
+        broker_url=stack.broker_url,
+        site_origin=stack.sites_url,
+    )
+    assert report.signed_in_as == f"Signed in as {stack.accounts['stepwise-js'].username}."
+    assert report.filled == ["username", "password"]
+
+
+@pytest.mark.parametrize(("person", "site"), [("outsider", "totp"), ("loginonly", "stepwise")])
+def test_a_person_without_launch_rights_opening_the_launch_url_is_blocked_and_nothing_is_filled(
+    extension: LoadedExtension, fresh_page: Page, stack: Stack, person: str, site: str
+) -> None:
+    # Login-only holds a Collaborator share on this account: still no chiclet, still blocked.
+    assert _signed_in(fresh_page, stack, seed_user(person)) == []
+    report = follow_launch(
+        fresh_page,
+        extension,
+        lambda: fresh_page.goto(stack.launch_url(site)),
+        broker_url=stack.broker_url,
+        site_origin=stack.sites_url,
+    )
+    assert report.broker_signin(stack.broker_url, stack.org_url) == "silent"
+    _assert_blocked_and_nothing_filled(fresh_page, extension, stack, report)
+
+
+def test_after_scim_deactivation_the_next_launch_is_blocked_and_sync_removes_the_chiclet(
+    extension: LoadedExtension, fresh_page: Page, stack: Stack
+) -> None:
+    collaborator = seed_user("collab")
+    label = stack.accounts["single"].label
+    assert _signed_in(fresh_page, stack, collaborator) == [label]
+    first = click_chiclet(
+        fresh_page, extension, label, broker_url=stack.broker_url, site_origin=stack.sites_url
+    )
+    assert first.signed_in_as == f"Signed in as {stack.accounts['single'].username}."
+
+    # Okta deprovisions the person from Latchkey (SCIM active:false); they stay in Okta.
+    stack.unassign_from_latchkey(collaborator.login)
+    assert _signed_in(fresh_page, stack, collaborator) == [label], "no sync yet: still there"
+    report = click_chiclet(
+        fresh_page, extension, label, broker_url=stack.broker_url, site_origin=stack.sites_url
+    )
+    assert report.broker_signin(stack.broker_url, stack.org_url) == "silent"
+    _assert_blocked_and_nothing_filled(fresh_page, extension, stack, report)
+
+    tally = stack.sync()
+    assert tally.assignments_removed == 1
+    assert _signed_in(fresh_page, stack, collaborator) == []
+
+
+def test_latchkey_demo_runs_one_chiclet_login_in_chromium(tmp_path: Path, chromium: str) -> None:
+    # A process of its own, as a person runs it (and Playwright's sync API is one per thread).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LATCHKEY_")}
+    env.update(LATCHKEY_DATA_DIR=str(tmp_path), LATCHKEY_CHROMIUM=chromium)
+    ports = ["--broker-port", "0", "--org-port", "0", "--sites-port", "0"]
+    latchkey = Path(sys.executable).parent / "latchkey"
+
+    done = subprocess.run(  # noqa: S603  (our own console script)
+        [str(latchkey), "demo", *ports], env=env, capture_output=True, text=True, timeout=120
+    )
+
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    assert "org dashboard: 5 chiclets" in out
+    assert 'clicked "Umbrella Cloud - Code step"' in out
+    assert "broker sign-in with Okta: silent" in out
+    assert "launch granted" in out
+    assert "extension filled username/password/code" in out
+    assert 'site says "Signed in as ' in out
+    shot = tmp_path / "journey.png"
+    assert f"Screenshot: {shot}" in out
+    assert shot.stat().st_size > 0
+    assert "Stopped the broker, the sandbox org and the demo sites." in out
+    for site in json.loads((tmp_path / "demo-sites.json").read_text()):
+        assert site["password"] not in out + done.stderr  # no vault password is ever printed
