@@ -11,6 +11,7 @@ import contextlib
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import click
 from rich.console import Console
@@ -40,10 +41,17 @@ _SHARE = click.option(
     show_default=True,
     help="Part of each Okta rate-limit bucket this worker may use (Okta's default per token).",
 )
+_LISTING_GRACE = click.option(
+    "--listing-grace",
+    type=click.FloatRange(0.0),
+    default=WorkerSettings.listing_grace.total_seconds(),
+    show_default=True,
+    help="Seconds Okta may take to show a new app: no second app is made within them.",
+)
 
 
 @contextmanager
-def _worker(strategy: str, share: float) -> Iterator[Worker]:
+def _worker(strategy: str, share: float, listing_grace: float) -> Iterator[Worker]:
     settings = Settings.from_env()
     engine = make_engine(settings.database_url)
     try:
@@ -52,7 +60,9 @@ def _worker(strategy: str, share: float) -> Iterator[Worker]:
             Vault.from_settings(settings),
             settings.broker_url,
             make_client=client_maker(limiter_settings=LimiterSettings(share=share)),
-            settings=WorkerSettings(strategy=Strategy(strategy)),
+            settings=WorkerSettings(
+                strategy=Strategy(strategy), listing_grace=timedelta(seconds=listing_grace)
+            ),
         )
     finally:
         engine.dispose()
@@ -72,8 +82,14 @@ def _worker(strategy: str, share: float) -> Iterator[Worker]:
 @click.option("--once", is_flag=True, help="One full pass and one round, then exit.")
 @_STRATEGY
 @_SHARE
+@_LISTING_GRACE
 def worker(
-    poll_interval: float, full_pass_interval: float, once: bool, strategy: str, share: float
+    poll_interval: float,
+    full_pass_interval: float,
+    once: bool,
+    strategy: str,
+    share: float,
+    listing_grace: float,
 ) -> None:
     """Keep Okta in step with the broker: sync due accounts, and repair drift periodically."""
 
@@ -93,7 +109,7 @@ def worker(
         finally:
             await sync_worker.aclose()
 
-    with _worker(strategy, share) as sync_worker:
+    with _worker(strategy, share, listing_grace) as sync_worker:
         click.echo("latchkey worker: syncing extended accounts to Okta (Ctrl-C stops).")
         tally = asyncio.run(main(sync_worker))
     _summary(Console(), tally)
@@ -114,7 +130,8 @@ class _Bar:
 @click.command("sync")
 @_STRATEGY
 @_SHARE
-def sync(strategy: str, share: float) -> None:
+@_LISTING_GRACE
+def sync(strategy: str, share: float, listing_grace: float) -> None:
     """Run one full pass now: every extended account of every workspace, drift repaired."""
     console = Console()
     columns = (
@@ -130,7 +147,10 @@ def sync(strategy: str, share: float) -> None:
         finally:
             await sync_worker.aclose()
 
-    with _worker(strategy, share) as sync_worker, Progress(*columns, console=console) as progress:
+    with (
+        _worker(strategy, share, listing_grace) as sync_worker,
+        Progress(*columns, console=console) as progress,
+    ):
         tally = asyncio.run(main(sync_worker, progress))
     _summary(console, tally)
     if tally.failed or tally.paused_workspaces:
