@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -27,6 +29,9 @@ from broker.seed import DemoLogin, DemoWorkspace, seed_demo
 from broker.settings import Settings
 from broker.totp import current_code
 from broker.vault import Vault
+
+if TYPE_CHECKING:
+    from e2e.journey.stack import Stack
 
 DEMO_SITES_URL = "http://127.0.0.1:8420"
 _APP_NAMES = {"single": "Single page", "two-step": "Two steps", "totp": "Code step"}
@@ -288,14 +293,14 @@ def _journey(
     try:
         with serve_stack(config, say=say) as stack:
             if executable is not None:
-                from e2e.journey.run import run_in_chromium
+                from e2e.journey.run import run_in_chromium, stack_target
                 from sandbox.seed import seed_user
 
+                owner = seed_user("owner")
+                target = stack_target(stack, owner.login, owner.password, _CHICLET_SITE)
                 with tempfile.TemporaryDirectory(prefix="latchkey-chromium-") as profile:
                     result = run_in_chromium(
-                        stack,
-                        seed_user("owner"),
-                        _CHICLET_SITE,
+                        target,
                         executable=executable,
                         profile_dir=Path(profile),
                         screenshot=settings.data_dir / "journey.png",
@@ -305,7 +310,7 @@ def _journey(
             else:
                 say("--no-browser: no chiclet login in Chromium this time")
             if keep_serving:
-                _serve_until_interrupted(console, stack.org_url, stack.broker_url, stack.sites_url)
+                _serve_until_interrupted(console, stack)
     except (JourneyError, StepFailed, PlaywrightError) as exc:
         console.print(f"[red]The journey stopped:[/] {exc}", soft_wrap=True)
         return False
@@ -316,19 +321,33 @@ def _journey(
     return True
 
 
-def _serve_until_interrupted(console: Console, org_url: str, broker_url: str, sites: str) -> None:
+def _serve_until_interrupted(console: Console, stack: Stack) -> None:
     from sandbox.seed import SEED_USERS
 
     root = _checkout()
     echo = functools.partial(console.print, markup=False, highlight=False, soft_wrap=True)
-    echo(f"\nServing until Ctrl-C. Okta dashboard: {org_url}/app/UserHome")
-    echo(f"  broker {broker_url}   demo sites {sites}")
+    stop = threading.Event()
+    syncing = threading.Thread(target=stack.keep_syncing, args=(stop,), name="sync", daemon=True)
+    syncing.start()
+    echo(f"\nServing until Ctrl-C. Okta dashboard: {stack.dashboard_url}")
+    echo(f"  broker {stack.broker_url}   demo sites {stack.sites_url}")
+    echo(f"  org control plane (SCIM, drift, faults): {stack.org_url}/_sandbox/state")
+    echo("  sync worker: running (a change reaches Okta within a few seconds)")
     echo(f"  extension: load {root / 'extension' if root else 'extension/'} unpacked")
-    echo(f"  (chrome://extensions, Developer mode), then set its broker URL to {broker_url}")
+    echo(f"  (chrome://extensions, Developer mode), then set its broker URL to {stack.broker_url}")
     echo("  sign-in users of the sandbox org (fake, for the demo):")
     for user in SEED_USERS:
         echo(f"    {user.login:<28} {user.password}")
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         echo("Stopping.")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop.set()
+        syncing.join(timeout=10)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

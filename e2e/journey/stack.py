@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -103,6 +104,20 @@ class Stack:
     def sync(self) -> Tally:
         """One sync pass (a full pass and a round), as `latchkey worker --once` runs it."""
         return sync_pass(self.broker)
+
+    def keep_syncing(self, stop: threading.Event, poll_s: float = 1.0) -> None:
+        """Sync due accounts every `poll_s` until `stop` is set, as `latchkey worker` does."""
+
+        async def rounds() -> None:
+            worker = Worker(self.broker.sessions, self.broker.vault, self.broker_url)
+            try:
+                while not stop.is_set():
+                    await worker.run_due()
+                    await asyncio.sleep(poll_s)
+            finally:
+                await worker.aclose()
+
+        asyncio.run(rounds())
 
     def control(self, method: str, path: str, body: object | None = None) -> httpx.Response:
         """The org's control plane (`/_sandbox`): an admin in Okta's Admin Console."""

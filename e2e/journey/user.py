@@ -10,6 +10,7 @@ or blocked, which kinds of field the site received (never their values) and what
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -23,7 +24,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from e2e.browser import LoadedExtension
 
 BLOCKED_TITLE = "This login is not available to you"
-ORG_SIGNIN_PATH = "/login/login.htm"
 SIGNED_IN_AS = "#signed-in-as"
 _TIMEOUT_MS = 30_000
 _SETTLE_MS = 750  # how long a blocked launch is watched for anything opening after it
@@ -82,14 +82,40 @@ def sign_out_everywhere(extension: LoadedExtension, page: Page) -> None:
 def sign_in_to_org(page: Page, dashboard_url: str, login: str, password: str) -> list[str]:
     """Open the Okta dashboard, sign in through its form; the chiclets' labels it then shows."""
     page.goto(dashboard_url)
-    if urlsplit(page.url).path == ORG_SIGNIN_PATH:
-        page.fill("#okta-signin-username", login)
+    if not _is(page.url, dashboard_url):
+        _fill_sign_in(page, login, password)
+        try:
+            page.wait_for_url(lambda url: _is(url, dashboard_url), timeout=_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise StepFailed(
+                f"the sign-in did not reach the dashboard (a wrong password, or a second "
+                f"factor?): {page.url}"
+            ) from None
+    return chiclets(page)
+
+
+def _is(url: str, page_url: str) -> bool:
+    """The same page: scheme, host, port and path (Okta may add a query)."""
+    a, b = urlsplit(url), urlsplit(page_url)
+    return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path)
+
+
+def _fill_sign_in(page: Page, login: str, password: str) -> None:
+    classic, identifier = "#okta-signin-username", 'input[name="identifier"]'
+    page.locator(f"{classic}, {identifier}").first.wait_for(timeout=_TIMEOUT_MS)
+    if page.locator(classic).count():  # the sandbox's form: the ids of Okta's Classic widget
+        page.fill(classic, login)
         page.fill("#okta-signin-password", password)
         page.click("#okta-signin-submit")
-        page.wait_for_url(dashboard_url, timeout=_TIMEOUT_MS)
-    if page.url != dashboard_url:
-        raise StepFailed(f"expected the dashboard after signing in, got {page.url}")
-    return chiclets(page)
+        return
+    # Okta Identity Engine's widget: the identifier, Next, then the password, Verify.
+    passcode = 'input[name="credentials.passcode"]'
+    page.fill(identifier, login)
+    if not page.locator(passcode).count():
+        page.click('input[type="submit"]')
+        page.locator(passcode).wait_for(timeout=_TIMEOUT_MS)
+    page.fill(passcode, password)
+    page.click('input[type="submit"]')
 
 
 def chiclets(page: Page) -> list[str]:
@@ -102,6 +128,7 @@ class LaunchReport:
     # The broker's answers on the way (launch page 200; blocked page 403, at the launch or, for
     # a member the sign-in refuses, at the sign-in's callback), by URL.
     statuses: dict[str, int] = field(default_factory=dict)
+    pages_shown: list[str] = field(default_factory=list)  # documents the tab showed (200s)
     filled: list[str] = field(default_factory=list)  # kinds of field the site received
     other_fields: list[str] = field(default_factory=list)  # names of other filled fields
     signed_in_as: str | None = None  # the site's success text
@@ -115,7 +142,8 @@ class LaunchReport:
         """How the broker signed the person in: `none needed`, `silent` or `with the form`."""
         if not self.went_through(broker_url, "/auth/callback"):
             return "none needed"
-        return "with the form" if self.went_through(org_url, ORG_SIGNIN_PATH) else "silent"
+        shown = any(url.startswith(org_url) for url in self.pages_shown)
+        return "with the form" if shown else "silent"
 
     @property
     def granted(self) -> bool:
@@ -195,6 +223,11 @@ def follow_launch(
                     report.other_fields.append(name)
 
     def on_response(response: Response) -> None:
+        request = response.request
+        if request.is_navigation_request() and response.status == 200:
+            with contextlib.suppress(Exception):  # a service worker's request has no frame
+                if request.frame == page.main_frame:
+                    report.pages_shown.append(response.url)
         if response.url.startswith(broker_url) and _path(response.url).startswith(watched):
             report.statuses[response.url] = response.status
 
@@ -219,7 +252,12 @@ def follow_launch(
 
 
 def click_chiclet(
-    page: Page, extension: LoadedExtension, label: str, *, broker_url: str, site_origin: str
+    page: Page,
+    extension: LoadedExtension,
+    label: str,
+    *,
+    broker_url: str,
+    site_origin: str | None = None,
 ) -> LaunchReport:
     link = page.locator("li.chiclet a").filter(has_text=re.compile(f"^{re.escape(label)}$"))
     if link.count() != 1:

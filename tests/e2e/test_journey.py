@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page
 
 from e2e.browser import LoadedExtension
-from e2e.journey.run import chiclet_login
+from e2e.journey.run import chiclet_login, stack_target
 from e2e.journey.stack import Stack, StackConfig, serve_stack
 from e2e.journey.user import (
     BLOCKED_TITLE,
@@ -75,14 +75,9 @@ def test_owner_clicks_a_chiclet_and_the_extension_logs_in_with_the_code_from_the
 ) -> None:
     fresh_page.close()  # chiclet_login opens its own tab, as the demo does
     lines: list[str] = []
-    result = chiclet_login(
-        stack,
-        extension,
-        seed_user("owner"),
-        "totp",
-        screenshot=tmp_path / "journey.png",
-        say=lines.append,
-    )
+    owner = seed_user("owner")
+    target = stack_target(stack, owner.login, owner.password, "totp")
+    result = chiclet_login(target, extension, screenshot=tmp_path / "journey.png", say=lines.append)
 
     assert result.chiclets == sorted(a.label for a in stack.accounts.values())
     assert "Umbrella Cloud - Code step" in result.chiclets
