@@ -18,6 +18,17 @@ chromium:
 demo: $(STAMP)
 	@$(BIN)/latchkey demo
 
+# `make demo` ends with one chiclet login in Chromium: install it first when we can (as root);
+# without it the demo says what to install and stops after its tour. The extension needs no build.
+.PHONY: demo-chromium demo-serve
+demo-chromium:
+	-@scripts/ensure-chromium
+demo: demo-chromium
+
+# The same stack left running for a person to click around (Ctrl-C stops it); see docs/qa.md.
+demo-serve: $(STAMP) demo-chromium
+	@$(BIN)/latchkey demo --serve
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
