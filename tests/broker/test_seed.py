@@ -84,3 +84,20 @@ def test_latchkey_demo_sets_up_and_shows_the_workspace(
     again = CliRunner().invoke(main, demo)
     assert again.exit_code == 0, again.output
     assert "Generated a master keyring" not in again.output
+
+
+def test_latchkey_demo_without_chromium_says_what_to_install_and_stops_after_the_tour(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LATCHKEY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LATCHKEY_CHROMIUM", str(tmp_path / "no-chromium-here"))
+    for name in ("LATCHKEY_DATABASE_URL", "LATCHKEY_MASTER_KEYS", "LATCHKEY_MASTER_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+    result = CliRunner().invoke(main, ["demo", "--broker-port", "0", "--org-port", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert "Verification code for" in result.output  # the tour ran
+    assert "Chromium is not installed" in result.output
+    assert "scripts/ensure-chromium" in result.output
+    assert "sandbox Okta org:" not in result.output  # nothing was started
