@@ -12,6 +12,7 @@ so the Bookmark apps and their assignments exist in the org.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import threading
 from collections.abc import Callable, Coroutine, Iterator, Sequence
@@ -46,6 +47,7 @@ from sync.report import Tally
 from sync.worker import Worker
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
 _APP_NAMES = {
     "single": "Single page",
@@ -112,7 +114,10 @@ class Stack:
             worker = Worker(self.broker.sessions, self.broker.vault, self.broker_url)
             try:
                 while not stop.is_set():
-                    await worker.run_due()
+                    try:
+                        await worker.run_due()
+                    except Exception:  # a round that failed is retried; the next may not fail
+                        logger.exception("a sync round failed")
                     await asyncio.sleep(poll_s)
             finally:
                 await worker.aclose()
@@ -148,14 +153,6 @@ class Stack:
         person's Okta status restored."""
         self.deactivate_in_okta(login)
         self.reactivate_in_okta_only(login)
-
-    def chiclets_of(self, login: str) -> list[str]:
-        """The labels the org's dashboard shows this person (from the org's own state)."""
-        from sandbox.org.dashboard import chiclets
-
-        with self.org.ctx.state.locked() as state:
-            user = state.user_by_login(login)
-            return [] if user is None else sorted(c.label for c in chiclets(state, user.id))
 
 
 def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
