@@ -54,6 +54,7 @@ test: $(STAMP) chromium lint typecheck
 
 # The extension's pure JavaScript (lib/), with Node's own test runner; linkedom from npm for a DOM.
 extension/node_modules/.package-lock.json: extension/package-lock.json
+	@scripts/ensure-node
 	cd extension && npm ci --no-audit --no-fund --loglevel=error
 
 test-extension: extension/node_modules/.package-lock.json
