@@ -8,7 +8,7 @@ the JSON Okta returns for the resource, so `profile.login eq "…"` reads `json[
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from sandbox.org.management.errors import invalid_search
@@ -36,6 +36,12 @@ def parse(expression: str, attributes: Collection[str] | None = None) -> Predica
         else:
             groups.append([term])
     return lambda item: any(all(t(item) for t in group) for group in groups)
+
+
+def from_query(params: Mapping[str, str], filterable: Collection[str]) -> list[Predicate]:
+    """The predicates of a list call: `filter` over the filterable attributes, `search` over any."""
+    given = ((params.get("filter"), filterable), (params.get("search"), None))
+    return [parse(expression, attributes) for expression, attributes in given if expression]
 
 
 def _term(text: str, attributes: Collection[str] | None) -> Predicate:

@@ -69,14 +69,7 @@ class GroupsApi:
 
     async def list(self, request: Request) -> Response:
         params = request.query_params
-        predicates = [
-            filters.parse(expression, attributes)
-            for expression, attributes in (
-                (params.get("filter"), _FILTERABLE),
-                (params.get("search"), None),
-            )
-            if expression
-        ]
+        predicates = filters.from_query(params, _FILTERABLE)
         q = params.get("q", "").casefold()
         faults = fault_injector(self.ctx)
         with self.ctx.state.locked() as state:
