@@ -1,0 +1,203 @@
+"""A service worker stopped in the middle of a multi-step login resumes it: the flow lives in
+`chrome.storage.session`, not in the worker's memory (issue 6).
+
+The login's next page is held (its form post waits in `page.route`) while the worker is stopped
+through the DevTools protocol (`e2e.service_worker`: `Target.closeTarget` on its target). Letting
+the post through is the event that starts a fresh worker, which must find the flow in storage,
+fill the next step (fetching the code from the broker when that is the step) and finish the
+login, then wipe the secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from broker.seed import OWNER
+from e2e.broker import RunningBroker, serve_broker
+from e2e.browser import LoadedExtension
+from e2e.service_worker import running_worker_targets, stop_extension_worker
+from sandbox.apps import SITES
+from sandbox.apps.sites import site_by_key
+from tests.e2e.conftest import DemoSites
+
+_MARK = "__latchkeyWorkerRestartMark"
+
+
+@pytest.fixture(scope="module")
+def broker(demo: DemoSites, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBroker]:
+    seeds = [demo.accounts[site.key] for site in SITES]
+    with serve_broker(tmp_path_factory.mktemp("broker"), demo.url, seeds) as running:
+        yield running
+
+
+@pytest.fixture
+def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> Page:
+    """The extension pointed at the broker; the owner's broker session; no site cookies."""
+    page.goto(extension.url("options/options.html"))
+    page.fill("#broker-url", broker.url)
+    page.click("#save")
+    expect(page.locator("#status")).to_have_text("Saved.")
+    extension.worker.evaluate(
+        """async (url) => {
+            const want = `${new URL(url).protocol}//${new URL(url).hostname}/launch/*`;
+            for (let i = 0; i < 100; i++) {
+                const found = await chrome.scripting.getRegisteredContentScripts();
+                if (found.length && found[0].matches[0] === want) return;
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            throw new Error("the launch script was not registered");
+        }""",
+        broker.url,
+    )
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
+    )
+    return page
+
+
+def _session(extension: LoadedExtension) -> dict[str, Any]:
+    found: dict[str, Any] = extension.worker.evaluate("chrome.storage.session.get(null)")
+    return found
+
+
+def _hold_submit(page: Page, url: str) -> list[Route]:
+    """Keep the first form post to `url` waiting until the test lets it through.
+
+    The post, not the page it redirects to: Playwright does not route a redirect's target.
+    """
+    held: list[Route] = []
+
+    def keep(route: Route) -> None:
+        if route.request.method == "POST" and not held:
+            held.append(route)
+        else:
+            route.fallback()
+
+    page.route(url, keep)
+    return held
+
+
+def _wait_until_held(page: Page, held: list[Route]) -> Route:
+    for _ in range(200):
+        if held:
+            return held[0]
+        page.wait_for_timeout(50)  # lets Playwright dispatch the route handler
+    raise AssertionError(f"the held request never came (page at {page.url})")
+
+
+def _wait_for_phase(extension: LoadedExtension, since: int, phase: str) -> None:
+    extension.worker.evaluate(
+        """async ([since, phase]) => {
+            for (let i = 0; i < 200; i++) {
+                const { lastLaunch: last } = await chrome.storage.session.get("lastLaunch");
+                if (last && last.startedAt >= since && last.phase === phase) return;
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            throw new Error(`the launch never reached ${phase}`);
+        }""",
+        [since, phase],
+    )
+
+
+def _wait_for_outcome(extension: LoadedExtension, since: int) -> dict[str, Any]:
+    last: dict[str, Any] = extension.worker.evaluate(
+        """async (since) => {
+            let last = null;
+            for (let i = 0; i < 300; i++) {
+                ({ lastLaunch: last } = await chrome.storage.session.get("lastLaunch"));
+                if (last && last.startedAt >= since && last.outcome) return last;
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            return last;
+        }""",
+        since,
+    )
+    return last
+
+
+def _mark_worker(extension: LoadedExtension) -> float:
+    """Leave a global in the running worker; answer its start time."""
+    started: float = extension.worker.evaluate(f"globalThis.{_MARK} = true; performance.timeOrigin")
+    return started
+
+
+def _worker_identity(extension: LoadedExtension) -> tuple[float, bool]:
+    """The running worker's start time, and whether it still has the global left by the test."""
+    found: list[Any] = extension.worker.evaluate(
+        f"[performance.timeOrigin, globalThis.{_MARK} === true]"
+    )
+    return float(found[0]), bool(found[1])
+
+
+def _stop_between_steps(
+    extension: LoadedExtension, page: Page, since: int, phase: str, held: list[Route]
+) -> float:
+    """With the flow in `phase` and the step's form post held: stop the worker, then let it go."""
+    _wait_for_phase(extension, since, phase)
+    route = _wait_until_held(page, held)
+    record = next(v for k, v in _session(extension).items() if k.startswith("flow:"))
+    assert record["flow"]["phase"] == phase
+    started = _mark_worker(extension)
+    stop_extension_worker(extension.context)
+    page.wait_for_timeout(300)  # nothing wakes it while the page is held
+    assert running_worker_targets(extension.context) == [], "the worker stayed stopped"
+    route.continue_()
+    return started
+
+
+def _assert_new_worker(extension: LoadedExtension, before: float) -> float:
+    started, marked = _worker_identity(extension)
+    assert started > before, "a fresh worker instance (later start time)"
+    assert not marked, "a fresh worker instance (the old globals are gone)"
+    return started
+
+
+def test_stopped_worker_resumes_before_the_password_step(
+    extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites
+) -> None:
+    account = demo.accounts["stepwise"]
+    held = _hold_submit(signed_in, f"{demo.url}{site_by_key('stepwise').login_path}")
+    since: int = extension.worker.evaluate("Date.now()")
+    signed_in.goto(broker.launch_url("stepwise"))
+
+    before = _stop_between_steps(extension, signed_in, since, "awaiting_password", held)
+
+    expect(signed_in.locator("#signed-in-as")).to_contain_text(account.username, timeout=20_000)
+    last = _wait_for_outcome(extension, since)
+    assert (last["phase"], last["outcome"]) == ("done", "signed_in")
+    _assert_new_worker(extension, before)
+    stored = _session(extension)
+    assert not any(key.startswith("flow:") for key in stored), "the flow ended and was dropped"
+    assert account.password not in repr(stored)
+    assert account.username not in repr(stored)
+
+
+def test_stopped_worker_resumes_twice_through_the_code_step(
+    extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites
+) -> None:
+    """Email, Next, password, code: stopped before the password page and again before the code
+    page; the second fresh worker fetches the code from the broker with its stored credential."""
+    account = demo.accounts["totp-split"]
+    site = site_by_key("totp-split")
+    held_username = _hold_submit(signed_in, f"{demo.url}{site.login_path}")
+    held_password = _hold_submit(signed_in, f"{demo.url}{site.password_path}")
+    since: int = extension.worker.evaluate("Date.now()")
+    signed_in.goto(broker.launch_url("totp-split"))
+
+    first = _stop_between_steps(extension, signed_in, since, "awaiting_password", held_username)
+    second = _stop_between_steps(extension, signed_in, since, "submitted", held_password)
+    assert second > first, "the password step ran in a restarted worker"
+
+    expect(signed_in.locator("#signed-in-as")).to_contain_text(account.username, timeout=20_000)
+    last = _wait_for_outcome(extension, since)
+    assert (last["phase"], last["outcome"]) == ("done", "signed_in")
+    _assert_new_worker(extension, second)
+    stored = _session(extension)
+    assert not any(key.startswith("flow:") for key in stored), "the flow ended and was dropped"
+    assert account.password not in repr(stored)
+    assert account.username not in repr(stored)
