@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Playwright, sync_playwright
+from playwright.sync_api import Page, Playwright, expect, sync_playwright
 
+from broker.seed import OWNER
+from e2e.broker import RunningBroker, serve_broker
 from e2e.browser import LoadedExtension, chromium_executable, launch_with_extension
 from e2e.pages import create_pages_app
-from sandbox.apps import SiteSeed, create_apps_app, create_lookalike_app, demo_seed
+from sandbox.apps import SITES, SiteSeed, create_apps_app, create_lookalike_app, demo_seed
 from sandbox.serve import serve
 
 _HERE = Path(__file__).parent
@@ -93,3 +96,43 @@ def demo() -> Iterator[DemoSites]:
 def lookalike() -> Iterator[str]:
     with serve(lambda _url: create_lookalike_app()) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def broker(demo: DemoSites, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBroker]:
+    """A real broker whose vault holds the demo sites' accounts (one per test module)."""
+    seeds = [demo.accounts[site.key] for site in SITES]
+    with serve_broker(tmp_path_factory.mktemp("broker"), demo.url, seeds) as running:
+        yield running
+
+
+@pytest.fixture
+def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> Page:
+    """The extension pointed at the broker; the owner's broker session; no site cookies."""
+    page.goto(extension.url("options/options.html"))
+    page.fill("#broker-url", broker.url)
+    page.click("#save")
+    expect(page.locator("#status")).to_have_text("Saved.")
+    extension.worker.evaluate(
+        """async (url) => {
+            const want = `${new URL(url).protocol}//${new URL(url).hostname}/launch/*`;
+            for (let i = 0; i < 100; i++) {
+                const found = await chrome.scripting.getRegisteredContentScripts();
+                if (found.length && found[0].matches[0] === want) return;
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            throw new Error("the launch script was not registered");
+        }""",
+        broker.url,
+    )
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
+    )
+    return page
+
+
+def session_storage(extension: LoadedExtension) -> dict[str, Any]:
+    """Everything the extension keeps in `chrome.storage.session` now."""
+    found: dict[str, Any] = extension.worker.evaluate("chrome.storage.session.get(null)")
+    return found

@@ -6,7 +6,6 @@ blocked launch open nothing and fill nothing."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,50 +13,12 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from broker.seed import NESTED_USER, OWNER, TEAM_USER
-from e2e.broker import RunningBroker, serve_broker
+from e2e.broker import RunningBroker
 from e2e.browser import LoadedExtension
 from sandbox.apps import SITES
-from tests.e2e.conftest import DemoSites
+from tests.e2e.conftest import DemoSites, session_storage
 
 _GRANT = re.compile(r'<meta name="latchkey-grant" content="([^"]+)">')
-
-
-@pytest.fixture(scope="module")
-def broker(demo: DemoSites, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBroker]:
-    seeds = [demo.accounts[site.key] for site in SITES]
-    with serve_broker(tmp_path_factory.mktemp("broker"), demo.url, seeds) as running:
-        yield running
-
-
-def _session(extension: LoadedExtension) -> dict[str, Any]:
-    found: dict[str, Any] = extension.worker.evaluate("chrome.storage.session.get(null)")
-    return found
-
-
-@pytest.fixture
-def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> Page:
-    """The browser pointed at the broker, with the owner's broker session and no site cookies."""
-    page.goto(extension.url("options/options.html"))
-    page.fill("#broker-url", broker.url)
-    page.click("#save")
-    expect(page.locator("#status")).to_have_text("Saved.")
-    extension.worker.evaluate(
-        """async (url) => {
-            const want = `${new URL(url).protocol}//${new URL(url).hostname}/launch/*`;
-            for (let i = 0; i < 100; i++) {
-                const found = await chrome.scripting.getRegisteredContentScripts();
-                if (found.length && found[0].matches[0] === want) return;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            throw new Error("the launch script was not registered");
-        }""",
-        broker.url,
-    )
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
-    )
-    return page
 
 
 def _now(extension: LoadedExtension) -> int:
@@ -113,7 +74,7 @@ def test_launch_logs_in_to_every_demo_site(
     expect(signed_in.locator("#signed-in-as")).to_contain_text(account.username, timeout=20_000)
     last = _wait_for_outcome(extension, since)
     assert (last["phase"], last["outcome"]) == ("done", "signed_in")
-    stored = _session(extension)
+    stored = session_storage(extension)
     assert not any(key.startswith("flow:") for key in stored), "the flow ended and was dropped"
     assert account.password not in repr(stored)
 
@@ -150,7 +111,7 @@ def test_another_members_grant_opens_nothing(
     last = _wait_for_outcome(extension, since)
     assert last["outcome"] == "invalid_grant"
     assert signed_in.url == launch_url
-    assert not any(key.startswith("flow:") for key in _session(extension))
+    assert not any(key.startswith("flow:") for key in session_storage(extension))
 
 
 def test_blocked_launch_shows_the_broker_page_and_opens_nothing(
@@ -166,7 +127,7 @@ def test_blocked_launch_shows_the_broker_page_and_opens_nothing(
     signed_in.wait_for_timeout(500)
     assert signed_in.url == broker.launch_url("single")
     assert signed_in.locator("html").get_attribute("data-latchkey-extension") is None
-    assert not any(key.startswith("flow:") for key in _session(extension))
+    assert not any(key.startswith("flow:") for key in session_storage(extension))
 
 
 def _hold(page: Page, url: str) -> list[Route]:
@@ -226,7 +187,7 @@ def test_redirect_away_mid_flow_fills_nothing_there(
     signed_in.wait_for_timeout(1500)  # an agent, had one been let in, would have acted by now
     assert signed_in.input_value("#passwd") == ""
     assert httpx.get(f"{lookalike}/_captured").json()["submissions"] == []
-    assert demo.accounts["stepwise"].password not in repr(_session(extension))
+    assert demo.accounts["stepwise"].password not in repr(session_storage(extension))
 
 
 def test_closing_the_tab_mid_flow_wipes_the_secrets(
@@ -236,12 +197,12 @@ def test_closing_the_tab_mid_flow_wipes_the_secrets(
     since = _now(extension)
     signed_in.goto(broker.launch_url("stepwise"))
     _wait_for_phase(extension, since, "awaiting_password")
-    assert any(key.startswith("flow:") for key in _session(extension))
+    assert any(key.startswith("flow:") for key in session_storage(extension))
     _wait_until_held(signed_in, held)
     signed_in.close()
     last = _wait_for_outcome(extension, since)
     assert (last["phase"], last["outcome"]) == ("failed", "tab_closed")
-    stored = _session(extension)
+    stored = session_storage(extension)
     assert not any(key.startswith("flow:") for key in stored)
     assert demo.accounts["stepwise"].password not in repr(stored)
 
@@ -280,6 +241,6 @@ def test_popup_shows_the_member_and_the_last_launch_then_signs_out(
         expect(popup.locator("#last-launch")).to_contain_text("signed in.")
         popup.click("#sign-out")
         expect(popup.locator("#member")).to_have_text("Not signed in.")
-        assert "session" not in _session(extension)
+        assert "session" not in session_storage(extension)
     finally:
         popup.close()

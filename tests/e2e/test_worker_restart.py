@@ -10,59 +10,17 @@ login, then wipe the secrets.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, Route, expect
 
-from broker.seed import OWNER
-from e2e.broker import RunningBroker, serve_broker
+from e2e.broker import RunningBroker
 from e2e.browser import LoadedExtension
 from e2e.service_worker import running_worker_targets, stop_extension_worker
-from sandbox.apps import SITES
 from sandbox.apps.sites import site_by_key
-from tests.e2e.conftest import DemoSites
+from tests.e2e.conftest import DemoSites, session_storage
 
 _MARK = "__latchkeyWorkerRestartMark"
-
-
-@pytest.fixture(scope="module")
-def broker(demo: DemoSites, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBroker]:
-    seeds = [demo.accounts[site.key] for site in SITES]
-    with serve_broker(tmp_path_factory.mktemp("broker"), demo.url, seeds) as running:
-        yield running
-
-
-@pytest.fixture
-def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> Page:
-    """The extension pointed at the broker; the owner's broker session; no site cookies."""
-    page.goto(extension.url("options/options.html"))
-    page.fill("#broker-url", broker.url)
-    page.click("#save")
-    expect(page.locator("#status")).to_have_text("Saved.")
-    extension.worker.evaluate(
-        """async (url) => {
-            const want = `${new URL(url).protocol}//${new URL(url).hostname}/launch/*`;
-            for (let i = 0; i < 100; i++) {
-                const found = await chrome.scripting.getRegisteredContentScripts();
-                if (found.length && found[0].matches[0] === want) return;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            throw new Error("the launch script was not registered");
-        }""",
-        broker.url,
-    )
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
-    )
-    return page
-
-
-def _session(extension: LoadedExtension) -> dict[str, Any]:
-    found: dict[str, Any] = extension.worker.evaluate("chrome.storage.session.get(null)")
-    return found
 
 
 def _hold_submit(page: Page, url: str) -> list[Route]:
@@ -140,7 +98,7 @@ def _stop_between_steps(
     """With the flow in `phase` and the step's form post held: stop the worker, then let it go."""
     _wait_for_phase(extension, since, phase)
     route = _wait_until_held(page, held)
-    record = next(v for k, v in _session(extension).items() if k.startswith("flow:"))
+    record = next(v for k, v in session_storage(extension).items() if k.startswith("flow:"))
     assert record["flow"]["phase"] == phase
     started = _mark_worker(extension)
     stop_extension_worker(extension.context)
@@ -171,7 +129,7 @@ def test_stopped_worker_resumes_before_the_password_step(
     last = _wait_for_outcome(extension, since)
     assert (last["phase"], last["outcome"]) == ("done", "signed_in")
     _assert_new_worker(extension, before)
-    stored = _session(extension)
+    stored = session_storage(extension)
     assert not any(key.startswith("flow:") for key in stored), "the flow ended and was dropped"
     assert account.password not in repr(stored)
     assert account.username not in repr(stored)
@@ -197,7 +155,7 @@ def test_stopped_worker_resumes_twice_through_the_code_step(
     last = _wait_for_outcome(extension, since)
     assert (last["phase"], last["outcome"]) == ("done", "signed_in")
     _assert_new_worker(extension, second)
-    stored = _session(extension)
+    stored = session_storage(extension)
     assert not any(key.startswith("flow:") for key in stored), "the flow ended and was dropped"
     assert account.password not in repr(stored)
     assert account.username not in repr(stored)
