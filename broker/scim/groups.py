@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from broker.models import Member, Team, TeamMembership
-from broker.scim.errors import InvalidValue, NotFound, Uniqueness
+from broker.scim import lookup
+from broker.scim.errors import InvalidValue, Uniqueness
 from broker.scim.query import Equals, Page
 from broker.services import teams
 
@@ -89,30 +90,13 @@ def resource(
 
 
 def find(session: Session, workspace_id: str, scim_id: str) -> Team:
-    team = session.scalar(
-        select(Team).where(Team.workspace_id == workspace_id, Team.scim_id == scim_id)
-    )
-    if team is None:
-        raise NotFound(f"No group with id {scim_id!r}.")
-    return team
+    return lookup.find(session, Team, workspace_id, scim_id, "group")
 
 
 def search(
     session: Session, workspace_id: str, where: Equals | None, page: Page
 ) -> tuple[list[Team], int]:
-    query = select(Team).where(Team.workspace_id == workspace_id)
-    if where is not None:
-        if where.attribute == "displayName":  # RFC 7643 §4.2: displayName is caseExact false
-            query = query.where(func.lower(Team.name) == where.value.lower())
-        elif where.attribute == "externalId":
-            query = query.where(Team.external_id == where.value)
-        else:
-            query = query.where(Team.scim_id == where.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Team.created_at, Team.id).offset(page.offset).limit(page.count)
-    )
-    return list(rows), total
+    return lookup.search(session, Team, workspace_id, where, page, name=("displayName", Team.name))
 
 
 def _member_ids(session: Session, workspace_id: str, scim_ids: frozenset[str]) -> set[str]:

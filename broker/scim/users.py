@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from broker.models import Member, WorkspaceRole
-from broker.scim import offboarding
-from broker.scim.errors import InvalidValue, NotFound, Uniqueness
+from broker.scim import lookup, offboarding
+from broker.scim.errors import InvalidValue, Uniqueness
 from broker.scim.query import Equals, Page
 from broker.services import members
 
@@ -101,30 +101,15 @@ def to_model(member: Member) -> User[Any]:
 
 
 def find(session: Session, workspace_id: str, scim_id: str) -> Member:
-    member = session.scalar(
-        select(Member).where(Member.workspace_id == workspace_id, Member.scim_id == scim_id)
-    )
-    if member is None:
-        raise NotFound(f"No user with id {scim_id!r}.")
-    return member
+    return lookup.find(session, Member, workspace_id, scim_id, "user")
 
 
 def search(
     session: Session, workspace_id: str, where: Equals | None, page: Page
 ) -> tuple[list[Member], int]:
-    query = select(Member).where(Member.workspace_id == workspace_id)
-    if where is not None:
-        if where.attribute == "userName":  # RFC 7643 §4.1.1: userName is caseExact false
-            query = query.where(func.lower(Member.email) == where.value.lower())
-        elif where.attribute == "externalId":
-            query = query.where(Member.external_id == where.value)
-        else:
-            query = query.where(Member.scim_id == where.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Member.created_at, Member.id).offset(page.offset).limit(page.count)
+    return lookup.search(
+        session, Member, workspace_id, where, page, name=("userName", Member.email)
     )
-    return list(rows), total
 
 
 def _check_email_free(session: Session, workspace_id: str, email: str, own: str | None) -> None:
