@@ -16,7 +16,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, CompoundSelect, Select, bindparam, select, union, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from broker.models import (
@@ -375,3 +389,180 @@ def assignment_sets(
 
 def _stronger(role: ItemRole, than: ItemRole | None) -> bool:
     return than is None or _STRENGTH[role] > _STRENGTH[than]
+
+
+# --- managing the vault (accounts, collections, teams, activity) -------------------------------
+#
+# Who may change what in the vault (docs/rbac.md, "Managing the vault"). Seeing an item needs a
+# share that reaches it; changing it, sharing it or deleting it needs Owner on it. Workspace
+# admins run the workspace (settings, teams, the whole activity log) but do not read other
+# people's accounts: an admin sees an account only when it is shared with them, like anyone.
+
+
+def view_allowed(member: MemberFacts, role: ItemRole | None) -> bool:
+    """See an account or collection in lists and on its page (never its secrets)."""
+    return member.active and role in (ItemRole.OWNER, ItemRole.COLLABORATOR)
+
+
+def manage_allowed(member: MemberFacts, role: ItemRole | None) -> bool:
+    """Edit, rename, replace secrets, delete, share and unshare; `role` is already capped."""
+    return member.active and member.role not in RESTRICTED_ROLES and role is ItemRole.OWNER
+
+
+def create_allowed(member: MemberFacts) -> bool:
+    """Add accounts and collections (the creator becomes their Owner) and import files."""
+    return member.active and member.role not in RESTRICTED_ROLES
+
+
+def manage_teams_allowed(member: MemberFacts) -> bool:
+    """Create, rename and delete teams and change their members (not those Okta pushes)."""
+    return member.active and member.role in ADMIN_ROLES
+
+
+view_all_activity_allowed = manage_teams_allowed
+
+
+def share_role_allowed(workspace_role: WorkspaceRole, role: ItemRole) -> bool:
+    """Login-only members (and guests) can only be Collaborators, directly or through a team."""
+    return role is not ItemRole.OWNER or workspace_role not in RESTRICTED_ROLES
+
+
+_COLLECTION: BindParameter[str] = bindparam("collection_id")
+
+
+def _collection_lineage() -> Select[Any]:
+    """The collection and all its ancestors."""
+    tree = select(Collection.id.label("id"), Collection.parent_id.label("parent_id")).where(
+        Collection.id == _COLLECTION
+    )
+    tree_cte = tree.cte("collection_lineage", recursive=True)
+    parent = aliased(Collection)
+    tree_cte = tree_cte.union(
+        select(parent.id, parent.parent_id).join(tree_cte, parent.id == tree_cte.c.parent_id)
+    )
+    return select(tree_cte.c.id)
+
+
+def _collection_roles_statement() -> CompoundSelect[Any]:
+    lineage = _collection_lineage()
+    teams = select(TeamMembership.team_id).where(TeamMembership.member_id == _MEMBER)
+    return union_all(
+        select(Share.role).where(Share.collection_id.in_(lineage), Share.member_id == _MEMBER),
+        select(Share.role).where(Share.collection_id.in_(lineage), Share.team_id.in_(teams)),
+    )
+
+
+_COLLECTION_ROLES = _collection_roles_statement()
+
+
+def collection_role(session: Session, member: MemberFacts, collection_id: str) -> ItemRole | None:
+    """The member's effective role on a collection: shares on it or any ancestor, any path."""
+    rows = session.execute(
+        _COLLECTION_ROLES, {"collection_id": collection_id, "member_id": member.id}
+    )
+    return cap_for(member.role, strongest(ItemRole(r) for r in rows.scalars()))
+
+
+def _live_collection(session: Session, workspace_id: str, collection_id: str) -> bool:
+    collection = session.get(Collection, collection_id)
+    return collection is not None and collection.workspace_id == workspace_id
+
+
+def account_role(session: Session, member: Member, account_id: str) -> ItemRole | None:
+    """The member's effective role on a live account of their workspace, else None."""
+    return _owner_check(session, member, account_id)
+
+
+def can_view_account(session: Session, member: Member, account_id: str) -> bool:
+    return view_allowed(MemberFacts.of(member), account_role(session, member, account_id))
+
+
+def can_manage_account(session: Session, member: Member, account_id: str) -> bool:
+    return manage_allowed(MemberFacts.of(member), account_role(session, member, account_id))
+
+
+def _collection_check(session: Session, member: Member, collection_id: str) -> ItemRole | None:
+    if not _live_collection(session, member.workspace_id, collection_id):
+        return None
+    return collection_role(session, MemberFacts.of(member), collection_id)
+
+
+def can_view_collection(session: Session, member: Member, collection_id: str) -> bool:
+    return view_allowed(MemberFacts.of(member), _collection_check(session, member, collection_id))
+
+
+def can_manage_collection(session: Session, member: Member, collection_id: str) -> bool:
+    return manage_allowed(MemberFacts.of(member), _collection_check(session, member, collection_id))
+
+
+def can_extend_collection(session: Session, member: Member, collection_id: str) -> bool:
+    """Extend (or sync) every account of a collection: Owner on it, as for one account."""
+    workspace = session.get(Workspace, member.workspace_id)
+    feature_on = workspace is not None and workspace.extended_access_enabled
+    role = _collection_check(session, member, collection_id)
+    return extend_allowed(MemberFacts.of(member), role, feature_on=feature_on)
+
+
+def can_remove_collection_from_okta(session: Session, member: Member, collection_id: str) -> bool:
+    return remove_allowed(MemberFacts.of(member), _collection_check(session, member, collection_id))
+
+
+def can_create_items(member: Member) -> bool:
+    return create_allowed(MemberFacts.of(member))
+
+
+def can_manage_teams(member: Member) -> bool:
+    return manage_teams_allowed(MemberFacts.of(member))
+
+
+def can_view_all_activity(member: Member) -> bool:
+    return view_all_activity_allowed(MemberFacts.of(member))
+
+
+_OWNER_STRENGTH = _STRENGTH[ItemRole.OWNER]
+
+
+def role_of_strength(strength: int) -> ItemRole:
+    return ItemRole.OWNER if strength >= _OWNER_STRENGTH else ItemRole.COLLABORATOR
+
+
+def visible_accounts(member: MemberFacts, workspace_id: str) -> Select[Any]:
+    """`(account_id, strength)` of every live account the member can see, one row per account.
+
+    A statement, not a list, so a page can join it with `Account` and search and page in SQL
+    (5,000 accounts stay one query). `strength` is 2 for Owner and 1 for Collaborator, capped for
+    Login-only members: compare with `role_of_strength`.
+    """
+    teams = select(TeamMembership.team_id).where(TeamMembership.member_id == member.id)
+    reaching = (Share.member_id == member.id) | Share.team_id.in_(teams)
+    strength = case((Share.role == ItemRole.OWNER.value, 2), else_=1)
+    # Collections shared with the member, and every collection beneath them (nested inherit).
+    seeds = select(Share.collection_id.label("id"), strength.label("strength")).where(
+        reaching, Share.collection_id.is_not(None)
+    )
+    tree = seeds.cte("visible_collections", recursive=True)
+    child = aliased(Collection)
+    tree = tree.union_all(
+        select(child.id, tree.c.strength).join(tree, child.parent_id == tree.c.id)
+    )
+    grants = union_all(
+        select(Share.account_id.label("account_id"), strength.label("strength")).where(
+            reaching, Share.account_id.is_not(None)
+        ),
+        select(CollectionItem.account_id, tree.c.strength).join(
+            tree, CollectionItem.collection_id == tree.c.id
+        ),
+    ).subquery()
+    best: ColumnElement[Any] = func.max(grants.c.strength)
+    if member.role in RESTRICTED_ROLES:
+        best = literal(1)  # Login-only members (and guests) are Collaborators at most
+    return (
+        select(grants.c.account_id.label("account_id"), best.label("strength"))
+        .join(Account, Account.id == grants.c.account_id)
+        .where(
+            Account.workspace_id == workspace_id,
+            Account.deleted_at.is_(None),
+            true() if member.active else false(),
+        )
+        .group_by(grants.c.account_id)
+    )
