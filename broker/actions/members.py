@@ -1,14 +1,18 @@
-"""What SCIM (de)activation does to a member, beyond the flag.
+"""Members: the list the admins see, and deactivation and reactivation, whoever starts them.
 
-Deactivation, in the one transaction of the SCIM request:
-- `broker.services.members.deactivate`: the member is inactive, so `broker.rbac` refuses every
+Deactivation is one path — SCIM (`active: false`), a page, the CLI — and it always does all of it,
+in the one transaction of the request:
+- `broker.services.members.set_inactive`: the member is inactive, so `broker.rbac` refuses every
   launch, redemption and code request from now on; the service queues sync of every extended
   account they reached (Okta loses their assignments);
 - every broker session and every extension credential is revoked
-  (`broker.sessions.revoke_all`, `broker.ext_api.credentials.revoke_all`); both also refuse an
+  (`broker.sessions.revoke_all`, `broker.ext_tables.revoke_credentials`); both also refuse an
   inactive member on their own, so nothing slips through between deactivation and revocation;
 - a password rotation is queued for each account they could launch until now: whatever they may
   have seen or kept is worthless once it runs.
+
+`deactivate_in` is that path as a step of a caller's transaction (SCIM replacing a user);
+`deactivate` is the same for an admin acting by hand, with its own unit of work.
 """
 
 from __future__ import annotations
@@ -16,11 +20,22 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from broker import rbac, sessions
-from broker.ext_api import credentials
+from broker.actions._actor import admin
+from broker.actions.snapshots import MemberRow, member_rows
+from broker.context import BrokerContext
+from broker.db import transaction
+from broker.errors import InvalidInput
+from broker.ext_tables import revoke_credentials
 from broker.models import Member, utcnow
 from broker.outbox import accounts_reached_by_member
 from broker.rotation.queue import request_rotation
 from broker.services import members
+
+
+def listing(ctx: BrokerContext, member_id: str) -> list[MemberRow]:
+    """Every member of the actor's workspace; admins only."""
+    with transaction(ctx.sessions) as db:
+        return member_rows(db, admin(db, member_id).workspace_id)
 
 
 def launchable_accounts(session: Session, member: Member) -> list[str]:
@@ -34,17 +49,37 @@ def launchable_accounts(session: Session, member: Member) -> list[str]:
     ]
 
 
-def deactivate(session: Session, member: Member, *, reason: str) -> None:
+def deactivate_in(
+    session: Session, member: Member, *, reason: str, actor_id: str | None = None
+) -> None:
+    """Deactivate `member` inside the caller's transaction: flag, revocations, rotations."""
     if not member.active:
         return
     # Before the flag changes: afterwards RBAC (rightly) says they can launch nothing.
     reachable = launchable_accounts(session, member)
-    members.deactivate(session, member.workspace_id, member.id)
+    members.set_inactive(session, member.workspace_id, member.id, actor_id=actor_id)
     now = utcnow()
     sessions.revoke_all(session, member.id, now=now)
-    credentials.revoke_all(session, member.id, now=now)
+    revoke_credentials(session, member.id, now=now)
     request_rotation(session, member.workspace_id, reachable, reason)
 
 
-def reactivate(session: Session, member: Member) -> None:
-    members.reactivate(session, member.workspace_id, member.id)
+def reactivate_in(session: Session, member: Member, *, actor_id: str | None = None) -> None:
+    members.reactivate(session, member.workspace_id, member.id, actor_id=actor_id)
+
+
+def deactivate(ctx: BrokerContext, member_id: str, target_id: str) -> None:
+    """An admin deactivates a member of their workspace by hand; not themselves."""
+    with transaction(ctx.sessions) as db:
+        acting = admin(db, member_id)
+        if target_id == acting.id:
+            raise InvalidInput("You cannot deactivate yourself.", field="member")
+        target = members.get_member(db, acting.workspace_id, target_id)
+        deactivate_in(db, target, reason="member deactivated by an admin", actor_id=acting.id)
+
+
+def reactivate(ctx: BrokerContext, member_id: str, target_id: str) -> None:
+    with transaction(ctx.sessions) as db:
+        acting = admin(db, member_id)
+        target = members.get_member(db, acting.workspace_id, target_id)
+        reactivate_in(db, target, actor_id=acting.id)
