@@ -33,8 +33,8 @@ from broker.admin_api.openapi import admin_document
 from broker.context import BrokerContext
 from broker.errors import DomainError
 from broker.models import Member
+from broker.ports import okta_check_of
 from broker.sessions import csrf_ok, csrf_token, current_member
-from broker.web import okta_check
 
 CSRF_HEADER = "X-CSRF-Token"
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -114,10 +114,7 @@ async def _put_settings(request: Request, member: Member) -> Result:
 
 async def _test_connection(request: Request, member: Member) -> Result:
     ctx = _ctx(request)
-    await run_in_threadpool(settings.require_access, ctx, member.id)
-    result = await okta_check.check_connection(
-        ctx, member.workspace_id, member.id, transport=okta_check.transport_of(request)
-    )
+    result = await settings.test_connection(ctx, member.id, okta_check_of(request.app.state))
     settings_body = await _settings_json(ctx, member.id)
     return 200, {
         "ok": result.ok,

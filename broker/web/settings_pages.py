@@ -17,9 +17,9 @@ from broker.actions import settings as settings_actions
 from broker.actions.settings import SettingsChange
 from broker.errors import DomainError, InvalidInput
 from broker.models import Member
+from broker.ports import ConnectionResult, okta_check_of
 from broker.sessions import current_member
-from broker.web import forms, okta_check
-from broker.web.okta_check import ConnectionResult
+from broker.web import forms
 from broker.web.templating import page
 
 PATH = "/settings"
@@ -151,12 +151,11 @@ async def check_connection(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     member = posted.member
-    result = await okta_check.check_connection(
-        forms.context_of(request),
-        member.workspace_id,
-        member.id,
-        transport=okta_check.transport_of(request),
-    )
+    check = okta_check_of(request.app.state)
+    try:
+        result = await settings_actions.test_connection(forms.context_of(request), member.id, check)
+    except DomainError:
+        return forms.not_allowed(request, member, what=_WHAT)
     return await _settings_page(request, member, connection=result)
 
 
