@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from broker.actions import extended_access
+from broker.actions.snapshots import ROLE_NAMES
 from broker.errors import PermissionDenied
 from broker.sessions import current_member
-from broker.web import actions, forms
-from broker.web.snapshots import ROLE_NAMES
+from broker.web import forms
 from broker.web.templating import page
 
 PATH = "/profile"
@@ -38,7 +39,7 @@ async def sync_with_okta(request: Request) -> Response:
         return posted
     try:
         queued = await run_in_threadpool(
-            actions.sync_all, forms.context_of(request), posted.member.id
+            extended_access.sync_all, forms.context_of(request), posted.member.id
         )
     except PermissionDenied:
         return forms.sign_in_needed(request)

@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import signal
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -250,7 +249,8 @@ class _Ports:
 
 
 def _checkout() -> Path | None:
-    """The repository this package runs from (an editable install), if it holds the journey."""
+    """The repository this package runs from (an editable install), if it holds the journey and
+    the extension the browser loads (`e2e` itself is installed with the package)."""
     root = Path(__file__).resolve().parent.parent
     found = (root / "e2e" / "journey").is_dir() and (root / "extension" / "manifest.json").is_file()
     return root if found else None
@@ -264,8 +264,6 @@ def _journey(
     if root is None:
         console.print("The user's journey needs a checkout of the repository (e2e/, extension/).")
         return True
-    if str(root) not in sys.path:
-        sys.path.append(str(root))
     from playwright.sync_api import Error as PlaywrightError
 
     from e2e.browser import chromium_executable

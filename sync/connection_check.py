@@ -1,0 +1,42 @@
+"""**Test connection** for the broker's settings: one Management API call, Okta's answer mapped.
+
+This is sync's implementation of the broker's port `broker.ports.OktaConnectionCheck`; the
+composition root (`latchkey serve`, the e2e stack, tests) hands it to `create_app`. Okta accepting
+the token, or refusing it (401 `E0000011`, or 403 when the token may not read apps — either way
+someone must enter another token), says something about the token; a timeout, a 5xx or a 429
+does not, and is only shown.
+
+The token reaches the client only as its `SSWS` auth, which keeps it out of reprs.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from broker.ports import ConnectionResult
+from sync.okta import SSWS, Forbidden, InvalidToken, OktaClient, OktaError
+
+TIMEOUT_S = 10.0
+
+
+class OktaConnectionCheck:
+    """`transport` lets tests put the sandbox org in process (None: the network)."""
+
+    def __init__(
+        self, *, transport: httpx.AsyncBaseTransport | None = None, timeout: float = TIMEOUT_S
+    ) -> None:
+        self._transport = transport
+        self._timeout = timeout
+
+    async def __call__(self, domain: str, token: str) -> ConnectionResult:
+        client = OktaClient(
+            domain, SSWS(token), transport=self._transport, timeout=self._timeout, error_retries=0
+        )
+        async with client:
+            try:
+                await client.check_token()
+            except (InvalidToken, Forbidden) as exc:
+                return ConnectionResult(False, str(exc), recorded=True)
+            except OktaError as exc:
+                return ConnectionResult(False, str(exc), recorded=False)
+        return ConnectionResult(True, "Connected.", recorded=True)
