@@ -76,8 +76,7 @@ async def account(request: Request) -> Response:
     if isinstance(loaded, Response):
         return loaded
     member, snapshot = loaded
-    message = forms.outcome_message(request, MESSAGES)
-    return page(request, "account.html", member=member, account=snapshot, message=message)
+    return page(request, "account.html", member=member, account=snapshot)
 
 
 async def confirm(request: Request) -> Response:
@@ -111,13 +110,9 @@ async def act(request: Request) -> Response:
     except PermissionDenied:
         return forms.not_allowed(request, member, what=_WHAT)
     except Conflict as exc:
-        snapshot = await run_in_threadpool(_snapshot, ctx, member.id, account_id)
-        if snapshot is None:
-            return forms.not_found(request, member)
-        return page(
-            request, "account.html", 409, member=member, account=snapshot, message=exc.message
-        )
-    return forms.done(path_of(account_id), outcome)
+        # Back after an action, an old tab, a second submit: the page says what is true now.
+        return forms.stale(request, path_of(account_id), exc.message)
+    return forms.done(request, path_of(account_id), MESSAGES[outcome])
 
 
 def routes() -> list[BaseRoute]:

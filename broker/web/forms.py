@@ -2,24 +2,24 @@
 
 A form post is read only after its CSRF token checks out against the session
 (`broker.sessions.csrf_ok`); a missing or wrong token gets the *refused* page (403) and nothing
-changes. A successful post answers with a redirect (POST-redirect-GET) whose `done` parameter
-names one of the page's fixed outcome messages, so a reload never repeats the action and no text
-from the request is ever echoed into the page.
+changes. A post answers with a redirect (POST-redirect-GET) carrying its outcome as a one-shot
+flash message (`broker.web.flash`), so a reload never repeats the action or the message, and no
+text from the URL is ever put into the page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from broker import rbac
 from broker.context import BrokerContext
 from broker.models import Member
 from broker.sessions import aware, csrf_ok, current_member
+from broker.web import flash
 from broker.web.templating import page, templates
 
 
@@ -91,11 +91,12 @@ async def posted(request: Request) -> Form | Response:
     return Form(member, fields)
 
 
-def done(path: str, outcome: str) -> Response:
-    """POST-redirect-GET to `path`, which shows the message its page keeps for `outcome`."""
-    return RedirectResponse(f"{path}?done={outcome}", status_code=303)
+def done(request: Request, path: str, message: str) -> Response:
+    """POST-redirect-GET to `path`, which then shows `message` once, as a success."""
+    return flash.redirect(request, path, success=message)
 
 
-def outcome_message(request: Request, messages: Mapping[str, str]) -> str | None:
-    """The page's message for the `done` parameter, if it is one of the page's own."""
-    return messages.get(request.query_params.get("done", ""))
+def stale(request: Request, path: str, message: str) -> Response:
+    """POST-redirect-GET to `path`, which then shows `message` once, as an error: the action
+    was refused or out of date, and the page shows what is true now."""
+    return flash.redirect(request, path, error=message)

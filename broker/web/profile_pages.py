@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from broker.actions import extended_access
@@ -22,15 +22,7 @@ async def profile(request: Request) -> Response:
     member = await current_member(request)
     if member is None:
         return forms.sign_in_needed(request)
-    queued = request.query_params.get("queued", "")
-    return page(
-        request,
-        "profile.html",
-        member=member,
-        role_name=ROLE_NAMES[member.role],
-        # Only a count is carried over the redirect, and only digits are shown back.
-        queued=int(queued) if queued.isdigit() and len(queued) < 7 else None,
-    )
+    return page(request, "profile.html", member=member, role_name=ROLE_NAMES[member.role])
 
 
 async def sync_with_okta(request: Request) -> Response:
@@ -43,7 +35,12 @@ async def sync_with_okta(request: Request) -> Response:
         )
     except PermissionDenied:
         return forms.sign_in_needed(request)
-    return RedirectResponse(f"{PATH}?queued={len(queued)}", status_code=303)
+    count = len(queued)
+    return forms.done(
+        request,
+        PATH,
+        f"{count} extended account{'' if count == 1 else 's'} queued for sync with Okta.",
+    )
 
 
 def routes() -> list[BaseRoute]:

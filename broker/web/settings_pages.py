@@ -39,7 +39,6 @@ async def _settings_page(
     *,
     errors: dict[str, str] | None = None,
     domain_value: str | None = None,
-    message: str | None = None,
     connection: ConnectionResult | None = None,
 ) -> Response:
     try:
@@ -56,7 +55,6 @@ async def _settings_page(
         settings=snapshot,
         errors=errors or {},
         domain_value=snapshot.okta_domain if domain_value is None else domain_value,
-        message=message or forms.outcome_message(request, MESSAGES),
         connection=connection,
     )
 
@@ -141,7 +139,7 @@ async def _apply(
         return await _settings_page(request, member, 400, errors=errors, domain_value=domain_value)
     except DomainError:
         return forms.not_allowed(request, member, what=_WHAT)
-    return forms.done(PATH, outcome)
+    return forms.done(request, PATH, MESSAGES[outcome])
 
 
 async def check_connection(request: Request) -> Response:

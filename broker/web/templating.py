@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from broker.sessions import csrf_token
+from broker.web import flash
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -45,9 +46,13 @@ PAGE_HEADERS = {
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-    """Render `pages/<name>`; `member` (or None) and the form token are always in the context."""
+    """Render `pages/<name>`; `member` (or None), the form token and the waiting flash message
+    (`broker.web.flash`, shown once: the response deletes its cookie) are always in the context."""
     context.setdefault("member", None)
     context.setdefault("csrf_token", csrf_token(request))
-    return templates.TemplateResponse(
+    context.setdefault("flash", flash.take(request))
+    response = templates.TemplateResponse(
         request, f"pages/{name}", context, status_code=status_code, headers=PAGE_HEADERS
     )
+    flash.forget(request, response)
+    return response
