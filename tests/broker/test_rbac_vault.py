@@ -100,7 +100,7 @@ def test_deactivated_member_sees_and_manages_nothing(world: World, session: Sess
     collection = world.collection()
     account = world.account(within=collection)
     world.share(member, collection, ItemRole.OWNER)
-    members.deactivate(session, world.workspace.id, member.id)
+    members.set_inactive(session, world.workspace.id, member.id)
 
     assert _visible(session, member) == {}
     assert not rbac.can_view_account(session, member, account.id)
