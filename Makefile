@@ -6,7 +6,7 @@ LOCK := requirements.lock
 # The stamp names both files' checksum: a new lock (or pyproject) reinstalls on the next `make`.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck lock unit test-slow test-browser chromium clean test-extension lint-extension
+.PHONY: demo test lint lint-js typecheck lock unit test-slow test-browser chromium clean test-extension lint-extension
 
 # The exact versions CI tested (requirements.lock, with hashes), then the project itself without
 # resolving again; `pip check` fails when pyproject.toml names something the lock lacks.
@@ -46,6 +46,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	@$(MAKE) --no-print-directory lint-js
+
+# The extension's JavaScript: ESLint's recommended rules (extension/eslint.config.js).
+lint-js: extension/node_modules/.package-lock.json
+	cd extension && node_modules/.bin/eslint .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -78,7 +83,7 @@ test-extension: extension/node_modules/.package-lock.json
 # expected warning is that Firefox reads background.scripts, not background.service_worker.
 lint-extension: extension/node_modules/.package-lock.json
 	extension/node_modules/.bin/web-ext lint --self-hosted --boring --source-dir extension \
-		--ignore-files 'node_modules/**' 'tests/**' package.json package-lock.json
+		--ignore-files 'node_modules/**' 'tests/**' package.json package-lock.json eslint.config.js
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .latchkey
