@@ -2,15 +2,28 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+LOCK := requirements.lock
+# The stamp names both files' checksum: a new lock (or pyproject) reinstalls on the next `make`.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit test-slow test-browser chromium clean test-extension lint-extension
+.PHONY: demo test lint lint-js typecheck lock unit test-slow test-browser chromium clean test-extension lint-extension
 
-$(STAMP): pyproject.toml
+# The exact versions CI tested (requirements.lock, with hashes), then the project itself without
+# resolving again; `pip check` fails when pyproject.toml names something the lock lacks.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip
-	@$(BIN)/python -m pip install -q -e '.[dev]'
+	@$(BIN)/python -m pip install -q -r $(LOCK)
+	@$(BIN)/python -m pip install -q --no-deps -e .
+	@$(BIN)/python -m pip check
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: pin them (and their dependencies) again.
+lock:
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q 'pip-tools>=7.4'
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --allow-unsafe --generate-hashes \
+		--no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
 
 chromium:
 	@scripts/ensure-chromium
@@ -32,6 +45,12 @@ demo-serve: $(STAMP) demo-chromium
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	@$(MAKE) --no-print-directory lint-js
+
+# The extension's JavaScript: ESLint's recommended rules (extension/eslint.config.js).
+lint-js: extension/node_modules/.package-lock.json
+	cd extension && node_modules/.bin/eslint .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -64,7 +83,7 @@ test-extension: extension/node_modules/.package-lock.json
 # expected warning is that Firefox reads background.scripts, not background.service_worker.
 lint-extension: extension/node_modules/.package-lock.json
 	extension/node_modules/.bin/web-ext lint --self-hosted --boring --source-dir extension \
-		--ignore-files 'node_modules/**' 'tests/**' package.json package-lock.json
+		--ignore-files 'node_modules/**' 'tests/**' package.json package-lock.json eslint.config.js
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .latchkey

@@ -5,41 +5,22 @@
     proof_jtis              proof ids already seen, kept until their proof would be too old anyway
     fill_tickets            what a redeemed grant leaves behind to fetch verification codes
 
-Tokens (grants, credentials, tickets) are stored as SHA-256 hex digests, never in clear.
+Tokens (grants, credentials, tickets) are stored as SHA-256 hex digests (`broker.tokens`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, DateTime, ForeignKey, String, update
+from sqlalchemy import JSON, CursorResult, ForeignKey, String, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from broker.db import Base, new_id
+from broker.db import Base, UtcDateTime, new_id
 from broker.models import utcnow
 
-_TS = DateTime(timezone=True)
+_TS = UtcDateTime()  # aware UTC in Python on both engines (`broker.db`)
 _HASH = String(64)  # hex SHA-256
-
-
-TOKEN_BYTES = 32  # 256 bits of randomness per grant, credential and ticket
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def hash_token(token: str) -> str:
-    """What the tables keep of a token. Unsalted is fine: the token itself has 256 random bits."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands timestamps back naive; every timestamp here is written in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class LaunchGrant(Base):

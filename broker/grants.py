@@ -24,8 +24,9 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from broker.errors import NotFound
-from broker.ext_tables import LaunchGrant, aware, hash_token, new_token
+from broker.ext_tables import LaunchGrant
 from broker.models import Account, Member, utcnow
+from broker.tokens import hash_token, new_token
 
 GRANT_TTL = timedelta(seconds=60)
 
@@ -146,7 +147,7 @@ def _why_not(grant: LaunchGrant, member_id: str, at: datetime) -> GrantError:
         return ForeignGrant("The grant was issued to someone else.", grant=grant)
     if grant.redeemed_at is not None:
         return UsedGrant("The grant has already been used.", grant=grant)
-    if aware(grant.expires_at) <= at:
+    if grant.expires_at <= at:
         return ExpiredGrant("The grant has expired.", grant=grant)
     # Unreachable unless a concurrent redemption committed between the UPDATE and the SELECT.
     return UsedGrant("The grant has already been used.", grant=grant)

@@ -16,7 +16,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from broker.db import Base, new_id
+from broker.db import Base, UtcDateTime, new_id
 
 
 def utcnow() -> datetime:
@@ -69,7 +68,7 @@ def _enum(cls: type[enum.StrEnum]) -> Enum:
     return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
-_TS = DateTime(timezone=True)
+_TS = UtcDateTime()  # aware UTC in Python on both engines (`broker.db`)
 
 
 class SealedSecret(Base):

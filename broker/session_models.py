@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from broker.db import Base, new_id
+from broker.db import Base, UtcDateTime, new_id
 from broker.models import utcnow
 
-_TS = DateTime(timezone=True)
+_TS = UtcDateTime()  # aware UTC in Python on both engines (`broker.db`)
 
 
 class BrokerSession(Base):

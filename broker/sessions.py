@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -38,6 +37,7 @@ from broker.db import transaction
 from broker.models import Member, utcnow
 from broker.session_models import BrokerSession
 from broker.settings import Settings
+from broker.tokens import hash_token, new_token
 
 SESSION_COOKIE = "latchkey_session"
 # A token is 43 characters; anything much longer is not ours and is not worth hashing.
@@ -54,21 +54,12 @@ class SignedIn:
     member: Member
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def open_session(
     db: Session, member_id: str, *, ttl_s: int, now: datetime | None = None
 ) -> tuple[str, BrokerSession]:
     """A new session for the member: (cookie token, row). The token is shown once, here."""
     now = now or utcnow()
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     row = BrokerSession(
         token_hash=hash_token(token),
         member_id=member_id,
@@ -91,14 +82,14 @@ def resolve(db: Session, token: str | None, *, now: datetime | None = None) -> S
         return None
     now = now or utcnow()
     row = db.scalar(select(BrokerSession).where(BrokerSession.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None or aware(row.expires_at) <= now:
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     member = db.get(Member, row.member_id)
     if member is None or not member.active:
         # Deactivated (SCIM): refused now, and the row is ended so it never comes back.
         row.revoked_at = now
         return None
-    if now - aware(row.last_seen_at) >= _TOUCH_EVERY:
+    if now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now
     return SignedIn(row.id, member)
 

@@ -3,6 +3,7 @@
     cli.py      the command group and `latchkey db`; registers every subcommand below
     serve.py    `latchkey serve`: the broker app with the sync-side ports plugged in
     keys.py     `latchkey keys`: the vault's master keys
+    members.py  `latchkey member deactivate|reactivate`: the one offboarding path, by an operator
     demo.py     `latchkey seed` and `latchkey demo` (the sandbox and the e2e journey)
 
 Nothing below imports this package: the broker imports neither sync, sandbox nor e2e, and the

@@ -10,6 +10,7 @@ from broker.rotation.cli import rotate
 from broker.settings import Settings
 from latchkey.demo import demo, seed
 from latchkey.keys import keys
+from latchkey.members import member
 from latchkey.serve import serve
 from sandbox.cli import sandbox
 from sync.cli import sync, worker
@@ -49,6 +50,7 @@ def db_current() -> None:
 
 
 main.add_command(keys)
+main.add_command(member)
 main.add_command(seed)
 main.add_command(demo)
 main.add_command(sandbox)

@@ -81,6 +81,12 @@ def _empty(engine: Engine) -> None:
             conn.execute(table.delete())
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """Every async test runs on asyncio (what uvicorn and the sync worker run on), not trio."""
+    return "asyncio"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """An empty database with the current schema, on each engine."""

@@ -27,10 +27,11 @@ from broker import audit, rbac, totp
 from broker.context import BrokerContext
 from broker.db import transaction
 from broker.errors import DomainError, InvalidInput, PermissionDenied
-from broker.ext_tables import FillTicket, aware, hash_token, new_token
+from broker.ext_tables import FillTicket
 from broker.grants import GrantError, issue_grant, redeem_grant
 from broker.models import Account, Member, SealedSecret
 from broker.session_models import BrokerSession
+from broker.tokens import hash_token, new_token
 from broker.vault import Vault
 
 T = TypeVar("T")
@@ -300,7 +301,7 @@ def _ticket(db: Session, caller: Holder, ticket: str, now: datetime) -> FillTick
     reason = None
     if row.credential_id != caller.credential_id:
         reason = "foreign"
-    elif aware(row.expires_at) <= now:
+    elif row.expires_at <= now:
         reason = "expired"
     if reason is not None:
         raise TicketRefused(
@@ -334,7 +335,7 @@ def _session_live(db: Session, session_id: str, member_id: str, now: datetime) -
         row is not None
         and row.member_id == member_id
         and row.revoked_at is None
-        and aware(row.expires_at) > now
+        and row.expires_at > now
     )
 
 

@@ -11,11 +11,14 @@ in the one transaction of the request:
 - a password rotation is queued for each account they could launch until now: whatever they may
   have seen or kept is worthless once it runs.
 
-`deactivate_in` is that path as a step of a caller's transaction (SCIM replacing a user);
-`deactivate` is the same for an admin acting by hand, with its own unit of work.
+`deactivate_in` is that path as a step of a caller's transaction (SCIM replacing a user, the
+operator's `latchkey member deactivate`); `deactivate` is the same for an admin acting by hand,
+with its own unit of work.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -49,33 +52,46 @@ def launchable_accounts(session: Session, member: Member) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Offboarded:
+    """What one deactivation did (all zero when the member was inactive already)."""
+
+    sessions: int = 0
+    credentials: int = 0
+    rotations: int = 0
+
+
 def deactivate_in(
     session: Session, member: Member, *, reason: str, actor_id: str | None = None
-) -> None:
+) -> Offboarded:
     """Deactivate `member` inside the caller's transaction: flag, revocations, rotations."""
     if not member.active:
-        return
+        return Offboarded()
     # Before the flag changes: afterwards RBAC (rightly) says they can launch nothing.
     reachable = launchable_accounts(session, member)
     members.set_inactive(session, member.workspace_id, member.id, actor_id=actor_id)
     now = utcnow()
-    sessions.revoke_all(session, member.id, now=now)
-    revoke_credentials(session, member.id, now=now)
-    request_rotation(session, member.workspace_id, reachable, reason)
+    return Offboarded(
+        sessions=sessions.revoke_all(session, member.id, now=now),
+        credentials=revoke_credentials(session, member.id, now=now),
+        rotations=len(request_rotation(session, member.workspace_id, reachable, reason)),
+    )
 
 
 def reactivate_in(session: Session, member: Member, *, actor_id: str | None = None) -> None:
     members.reactivate(session, member.workspace_id, member.id, actor_id=actor_id)
 
 
-def deactivate(ctx: BrokerContext, member_id: str, target_id: str) -> None:
+def deactivate(ctx: BrokerContext, member_id: str, target_id: str) -> Offboarded:
     """An admin deactivates a member of their workspace by hand; not themselves."""
     with transaction(ctx.sessions) as db:
         acting = admin(db, member_id)
         if target_id == acting.id:
             raise InvalidInput("You cannot deactivate yourself.", field="member")
         target = members.get_member(db, acting.workspace_id, target_id)
-        deactivate_in(db, target, reason="member deactivated by an admin", actor_id=acting.id)
+        return deactivate_in(
+            db, target, reason="member deactivated by an admin", actor_id=acting.id
+        )
 
 
 def reactivate(ctx: BrokerContext, member_id: str, target_id: str) -> None:

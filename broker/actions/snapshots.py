@@ -24,11 +24,6 @@ from broker.models import (
     Workspace,
     WorkspaceRole,
 )
-from broker.sessions import aware
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return None if value is None else aware(value)
 
 
 @dataclass(frozen=True)
@@ -61,9 +56,9 @@ def settings_snapshot(db: Session, workspace_id: str) -> SettingsSnapshot:
     )
     token = TokenSnapshot(
         is_set=secret is not None,
-        set_at=_aware(secret.created_at) if secret is not None else None,
+        set_at=secret.created_at if secret is not None else None,
         status=workspace.okta_token_status,
-        checked_at=_aware(workspace.okta_token_checked_at),
+        checked_at=workspace.okta_token_checked_at,
         error=workspace.okta_token_error,
     )
     return SettingsSnapshot(workspace.extended_access_enabled, workspace.okta_domain, token)
@@ -112,9 +107,9 @@ def account_snapshot(db: Session, viewer: Member, account_id: str) -> AccountSna
     if row is not None:
         by = db.get(Member, row.extended_by_id) if row.extended_by_id else None
         extension = ExtensionSnapshot(
-            extended_at=aware(row.extended_at),
+            extended_at=row.extended_at,
             extended_by=_who(by),
-            last_synced_at=_aware(row.last_synced_at),
+            last_synced_at=row.last_synced_at,
             state=row.sync_state,
             last_error=row.last_error,
             okta_app_id=row.okta_app_id,

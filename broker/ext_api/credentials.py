@@ -21,8 +21,9 @@ from broker import audit
 from broker.audit import Note as AuditNote
 from broker.ext_api.errors import InvalidProof, InvalidToken
 from broker.ext_api.proof import MAX_AGE_S, MAX_SKEW_S, PublicKey, verify_proof
-from broker.ext_tables import ExtensionCredential, ProofJti, aware, hash_token, new_token
+from broker.ext_tables import ExtensionCredential, ProofJti
 from broker.models import Member
+from broker.tokens import hash_token, new_token
 
 CREDENTIAL_TTL = timedelta(days=30)
 MAX_CREDENTIAL_CHARS = 128
@@ -197,7 +198,7 @@ def _credential_token(authorization: str | None) -> str:
 def _refusal(row: ExtensionCredential, member: Member | None, now: datetime) -> str | None:
     if row.revoked_at is not None:
         return "revoked"
-    if aware(row.expires_at) <= now:
+    if row.expires_at <= now:
         return "expired"
     if member is None or not member.active:
         return "member_deactivated"

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from broker.models import utcnow
 from broker.oidc.errors import TransactionInvalid
 from broker.session_models import SignInTransaction
-from broker.sessions import aware, hash_token
+from broker.tokens import hash_token
 
 TRANSACTION_TTL = timedelta(minutes=10)
 BINDER_COOKIE = "latchkey_signin"
@@ -116,13 +116,13 @@ def take(db: Session, state: str | None) -> Taken | None:
     )
     if deleted.rowcount != 1:  # type: ignore[attr-defined]
         return None  # another request took it first
-    return Taken(state, row.binder_hash, row.nonce, row.return_to, aware(row.expires_at))
+    return Taken(state, row.binder_hash, row.nonce, row.return_to, row.expires_at)
 
 
 def check(taken: Taken | None, binder: str | None, *, now: datetime | None = None) -> Pending:
     if taken is None:
         raise TransactionInvalid("This sign-in link is unknown or was already used.")
-    if aware(taken.expires_at) <= (now or utcnow()):
+    if taken.expires_at <= (now or utcnow()):
         raise TransactionInvalid("This sign-in took too long.", reason="state_expired")
     if not _usable(binder) or not hmac.compare_digest(
         hash_token(binder or "").encode(), taken.binder_hash.encode()

@@ -11,13 +11,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from broker.db import Base, new_id
+from broker.db import Base, UtcDateTime, new_id
 from broker.models import utcnow
 
-_TS = DateTime(timezone=True)
+_TS = UtcDateTime()  # aware UTC in Python on both engines (`broker.db`)
 
 
 class RotationStatus(enum.StrEnum):

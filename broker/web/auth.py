@@ -39,11 +39,11 @@ from broker.sessions import (
     csrf_ok,
     current_member,
     current_session,
-    hash_token,
     open_session,
     revoke,
     set_session_cookie,
 )
+from broker.tokens import hash_token
 from broker.web.metrics import metrics_of
 from broker.web.templating import page
 

@@ -18,14 +18,14 @@ from starlette.responses import Response
 from broker import rbac
 from broker.context import BrokerContext
 from broker.models import Member
-from broker.sessions import aware, csrf_ok, current_member
+from broker.sessions import csrf_ok, current_member
 from broker.web import flash
 from broker.web.templating import page, templates
 
 
 def when(value: datetime | None) -> str:
     """A stored time as the pages show it (UTC, to the minute)."""
-    return "" if value is None else aware(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 # The header links to the admin pages only for members the RBAC module lets in; the filter is

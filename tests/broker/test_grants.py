@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from broker.db import transaction
 from broker.errors import NotFound
-from broker.ext_tables import LaunchGrant, hash_token
+from broker.ext_tables import LaunchGrant
 from broker.grants import (
     GRANT_TTL,
     ExpiredGrant,
@@ -25,6 +25,7 @@ from broker.grants import (
 )
 from broker.models import utcnow
 from broker.services import workspaces
+from broker.tokens import hash_token
 from broker.vault import Vault
 from tests.broker.builders import World
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from broker import rbac
 from broker.errors import InvalidInput
-from broker.models import Account, ItemRole, Member, WorkspaceRole
+from broker.models import Account, Collection, ItemRole, Member, WorkspaceRole
 from broker.rbac import Denial, MemberFacts
 from broker.services import extensions, members, teams, workspaces
 from tests.broker.builders import World
@@ -27,6 +27,7 @@ RESTRICTED = {WorkspaceRole.LOGIN_ONLY, WorkspaceRole.GUEST}
 def _grant(world: World, member: Member, path: str, role: ItemRole) -> Account:
     """An account that `member` reaches by exactly one `path` with `role`."""
     top = world.collection()
+    target: Account | Collection
     leaf = world.collection(parent=world.collection(parent=top))
     if path.startswith("nested"):
         account = world.account(within=leaf)

@@ -50,11 +50,6 @@ LISTING_LAG = 60_000.0
 LISTING_GRACE = timedelta(seconds=LISTING_LAG / SCALE)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @cache
 def _signing_key() -> SigningKey:
     return SigningKey.generate()

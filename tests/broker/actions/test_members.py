@@ -14,12 +14,13 @@ from broker.actions import members as member_actions
 from broker.context import BrokerContext
 from broker.db import transaction
 from broker.errors import InvalidInput, NotFound, PermissionDenied
-from broker.ext_tables import ExtensionCredential, hash_token, new_token
+from broker.ext_tables import ExtensionCredential
 from broker.models import AuditEvent, ItemRole, Member, Workspace, WorkspaceRole, utcnow
 from broker.rotation.models import PasswordRotation
 from broker.services import workspaces
 from broker.session_models import BrokerSession
 from broker.settings import Settings
+from broker.tokens import hash_token, new_token
 from broker.vault import Vault
 from tests.broker.builders import World
 from tests.conftest import Database

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.broker.web.conftest import BROKER, anyio_backend, harness  # noqa: F401
+from tests.broker.web.conftest import BROKER, harness  # noqa: F401
 from tests.broker.web.pages.conftest import Site, site  # noqa: F401
 
 API = f"{BROKER}/api/admin/v1"

@@ -34,11 +34,6 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def ctx(db: Database, vault: Vault, tmp_path: Path) -> BrokerContext:
     settings = Settings(
         data_dir=tmp_path,

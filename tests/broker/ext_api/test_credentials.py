@@ -14,9 +14,10 @@ from broker import sessions
 from broker.db import transaction
 from broker.ext_api import credentials
 from broker.ext_api.proof import PublicKey
-from broker.ext_tables import ExtensionCredential, ProofJti, hash_token, revoke_credentials
+from broker.ext_tables import ExtensionCredential, ProofJti, revoke_credentials
 from broker.models import utcnow
 from broker.services import members
+from broker.tokens import hash_token
 from tests.broker.ext_api.conftest import Launch, Scene, error_of
 from tests.broker.ext_api.extension import API, Extension, b64url, public_jwk
 

@@ -17,11 +17,6 @@ from tests.conftest import Database
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def sites(db: Database, vault: Vault) -> Sites:
     seed = demo_seed()
     app = create_apps_app(seed)

@@ -22,11 +22,6 @@ from tests.conftest import Database
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def broker(db: Database, vault: Vault, tmp_path: Path) -> Broker:
     token = secrets.token_urlsafe(32)
     settings = Settings(

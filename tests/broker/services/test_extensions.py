@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from broker.errors import NotFound, PermissionDenied
@@ -66,7 +66,7 @@ def test_sync_all_queues_only_what_the_member_owns(world: World, session: Sessio
     world.share(owner, shared)  # only a Collaborator here
     for actor, account in ((owner, mine), (other, theirs), (other, shared)):
         extensions.extend_account(session, actor, account.id)
-    session.execute(SyncOutbox.__table__.delete())
+    session.execute(delete(SyncOutbox))
 
     assert extensions.sync_all(session, owner) == [mine.id]
     assert set(session.scalars(select(SyncOutbox.account_id))) == {mine.id}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,7 +27,7 @@ def _input(**changes: str) -> AccountInput:
         "username": "ops",
         "password": "s3cret-pw",
     }
-    return AccountInput(**(base | changes))  # type: ignore[arg-type]
+    return AccountInput(**(base | changes))
 
 
 @pytest.mark.parametrize(
@@ -90,7 +92,7 @@ def test_unknown_and_foreign_ids_are_not_found(world: World, session: Session) -
     other = World(session, world.vault, workspaces.create_workspace(session, "Other"))
     foreign_account = other.account()
     member = world.member()
-    cases = [
+    cases: list[Callable[[], object]] = [
         lambda: members.set_inactive(session, world.workspace.id, "nope"),
         lambda: teams.add_members(session, world.workspace.id, "nope", [member.id]),
         lambda: collections.create_collection(session, world.workspace.id, "X", parent_id="nope"),
@@ -141,7 +143,7 @@ def test_duplicate_names_are_conflicts(world: World, session: Session) -> None:
     top = collections.create_collection(session, ws, "Finance")
     collections.create_collection(session, ws, "Reports", parent_id=top.id)
     teams.create_team(session, ws, "Ops")
-    cases = [
+    cases: list[Callable[[], object]] = [
         lambda: members.add_member(session, ws, "dup@example.com"),
         lambda: members.add_member(session, ws, "other@example.com", external_id="00uDUP"),
         lambda: teams.create_team(session, ws, "  Ops "),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from broker.errors import InvalidInput
@@ -46,7 +46,7 @@ def test_a_token_accepted_again_after_a_refusal_resumes_sync(
     account = world.account()
     world.share(owner, account, ItemRole.OWNER)
     extensions.extend_account(session, owner, account.id)
-    session.execute(SyncOutbox.__table__.delete())
+    session.execute(delete(SyncOutbox))
 
     workspaces.record_token_check(session, world.workspace.id, ok=True)
     assert session.scalar(select(func.count()).select_from(SyncOutbox)) == 0

@@ -42,11 +42,6 @@ CLIENT_ID = "0oaLatchkeyBrokerTest"
 WORKSPACE = "Acme"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Router(httpx.AsyncBaseTransport):
     """Sends each request to the in-process app serving its host and port."""
 

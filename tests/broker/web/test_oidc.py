@@ -27,11 +27,6 @@ NOW = 1_800_000_000.0
 POLICY = IdTokenPolicy(issuer=ISSUER, client_id=CLIENT, max_age_s=300, leeway_s=60)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def good_claims(**changes: Any) -> dict[str, Any]:
     claims: dict[str, Any] = {
         "iss": ISSUER,

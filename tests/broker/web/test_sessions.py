@@ -14,13 +14,13 @@ from broker.models import utcnow
 from broker.services import members
 from broker.session_models import BrokerSession
 from broker.sessions import (
-    hash_token,
     open_session,
     resolve,
     revoke,
     revoke_all,
     set_session_cookie,
 )
+from broker.tokens import hash_token
 from tests.broker.builders import World
 from tests.broker.web.conftest import make_settings
 

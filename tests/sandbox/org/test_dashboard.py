@@ -21,11 +21,6 @@ PASSWORD = "pw-123456"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def bookmark(state: OrgState, label: str, url: str, *, status: str = "ACTIVE") -> OrgApp:
     app = OrgApp(
         id=okta_id("0oa"),

@@ -40,11 +40,6 @@ PASSWORD = "correct horse"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class RelyingParty:
     """What the broker does as an OIDC client (OIDC Core §3.1.2.1, §3.1.3.1)."""

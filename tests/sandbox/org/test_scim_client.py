@@ -26,11 +26,6 @@ TOKEN = "scim-bearer"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class Seen:
     method: str

@@ -19,11 +19,6 @@ from tests.sync.okta.sandbox_org import ORG_URL, Org, VirtualClock
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def clock() -> VirtualClock:
     # Half a second into a fresh minute, so windows fall where a test counts them.
     return VirtualClock(math.floor(time.time() / 60) * 60 + 60.5)

@@ -28,11 +28,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def running() -> Iterator[RunningOrg]:
     with serve_org(api_token=TOKEN) as org:
         org_clock(org.ctx).set_scale(SCALE)

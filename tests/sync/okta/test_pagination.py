@@ -15,11 +15,6 @@ ORG = httpx.URL("https://acme.okta.com")
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def page(link: str | None) -> httpx.Response:
     headers = {"Link": f'<{link}>; rel="next"'} if link else {}
     return httpx.Response(200, headers=headers, json=[])
