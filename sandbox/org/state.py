@@ -64,6 +64,7 @@ class OrgApp:
     sign_on_mode: str  # "BOOKMARK", "OPENID_CONNECT"
     status: str = "ACTIVE"  # ACTIVE, INACTIVE
     settings: dict[str, object] = field(default_factory=dict)
+    deactivated: datetime | None = None  # when it was last deactivated
     created: datetime = field(default_factory=now)
     last_updated: datetime = field(default_factory=now)
     # Bookmark tiles link to /home/bookmark/{appId}/{linkId}.
