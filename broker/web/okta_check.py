@@ -27,6 +27,7 @@ from broker.models import SealedSecret, Workspace
 from broker.services import workspaces
 from sync.clients import TOKEN_PURPOSE
 from sync.okta import SSWS, Forbidden, InvalidToken, OktaClient, OktaError
+from sync.okta.broker_app import check_broker_app
 
 TRANSPORT_STATE = "okta_transport"
 _TIMEOUT_S = 10.0
@@ -37,6 +38,7 @@ class ConnectionResult:
     ok: bool
     summary: str  # "Connected." or Okta's error, e.g. "401 E0000011: Invalid token provided"
     recorded: bool  # whether the token's status was updated
+    broker_app: str | None = None  # may the token keep the broker's OIDC app assigned?
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ def _record(ctx: BrokerContext, workspace_id: str, actor_id: str, result: Connec
         )
 
 
-async def _call(target: _Target, transport: httpx.AsyncBaseTransport | None) -> ConnectionResult:
+async def _call(
+    target: _Target, transport: httpx.AsyncBaseTransport | None, broker_app_id: str = ""
+) -> ConnectionResult:
     client = OktaClient(
         target.domain,
         SSWS(target.token),
@@ -96,7 +100,8 @@ async def _call(target: _Target, transport: httpx.AsyncBaseTransport | None) -> 
             return ConnectionResult(False, str(exc), recorded=True)
         except OktaError as exc:
             return ConnectionResult(False, str(exc), recorded=False)
-    return ConnectionResult(True, "Connected.", recorded=True)
+        access = await check_broker_app(client, broker_app_id) if broker_app_id else None
+    return ConnectionResult(True, "Connected.", True, access.summary if access else None)
 
 
 async def check_connection(
@@ -112,6 +117,6 @@ async def check_connection(
         return ConnectionResult(
             False, "Enter the IDP Domain and an API token first.", recorded=False
         )
-    result = await _call(target, transport)
+    result = await _call(target, transport, ctx.settings.oidc_client_id)
     await run_in_threadpool(_record, ctx, workspace_id, actor_id, result)
     return result
