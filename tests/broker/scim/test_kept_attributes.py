@@ -5,6 +5,7 @@ members as RFC 7643 §4.2 gives them."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -96,8 +97,12 @@ async def test_meta_times_are_utc_with_z_and_last_modified_moves_on_each_change(
         assert body["meta"]["created"].endswith("Z")
         assert body["meta"]["lastModified"].endswith("Z")
     assert created["meta"]["lastModified"] == created["meta"]["created"]
-    assert changed.json()["meta"]["lastModified"] > created["meta"]["lastModified"]
-    assert joined.json()["meta"]["lastModified"] > group.json()["meta"]["lastModified"]
+    assert modified(changed.json()) > modified(created)
+    assert modified(joined.json()) > modified(group.json())
+
+
+def modified(body: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(body["meta"]["lastModified"])
 
 
 async def test_attributes_and_excluded_attributes_shape_users_and_groups(
