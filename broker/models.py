@@ -122,6 +122,12 @@ class Member(Base):
     external_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+    # SCIM `name.givenName`, `name.familyName` and `locale`, kept as Okta sends them.
+    given_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    family_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    locale: Mapped[str | None] = mapped_column(String(35), default=None)
+    # SCIM `meta.lastModified`: moves with every change of the row (None: never changed).
+    updated_at: Mapped[datetime | None] = mapped_column(_TS, default=None, onupdate=utcnow)
 
 
 class Team(Base):
@@ -135,6 +141,8 @@ class Team(Base):
     # Set when the team mirrors an Okta group pushed over SCIM.
     external_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    # SCIM `meta.lastModified`: moves with every change of the team or its members.
+    updated_at: Mapped[datetime | None] = mapped_column(_TS, default=None, onupdate=utcnow)
 
     memberships: Mapped[list[TeamMembership]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True

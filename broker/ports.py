@@ -16,6 +16,7 @@ class ConnectionResult:
     ok: bool
     summary: str  # "Connected." or Okta's error, e.g. "401 E0000011: Invalid token provided"
     recorded: bool  # whether it says something about the token (so its status is updated)
+    broker_app: str | None = None  # may the token keep the broker's own OIDC app assigned?
 
 
 class OktaConnectionCheck(Protocol):

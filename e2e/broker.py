@@ -79,7 +79,9 @@ def serve_broker(
         # Proofs name URLs under broker_url: it must be the URL the broker is reached at.
         ctx = BrokerContext(replace(settings, broker_url=base_url), factory, vault)
         contexts.append(ctx)
-        return create_app(ctx, okta_check=OktaConnectionCheck())
+        return create_app(
+            ctx, okta_check=OktaConnectionCheck(broker_app_id=ctx.settings.oidc_client_id)
+        )
 
     try:
         with serve(make_app) as url:

@@ -24,7 +24,9 @@ def app_from_env() -> Starlette:
     settings = Settings.from_env()
     engine = make_engine(settings.database_url)
     ctx = BrokerContext(settings, make_session_factory(engine), Vault(load_keyring(settings)))
-    return create_app(ctx, okta_check=OktaConnectionCheck())
+    return create_app(
+        ctx, okta_check=OktaConnectionCheck(broker_app_id=ctx.settings.oidc_client_id)
+    )
 
 
 @click.command("serve")

@@ -107,6 +107,7 @@ def _announce(org_url: str, apps_url: str, token: str, *, shown_token: bool, con
     echo(f"  broker client    client_id {client.client_id}")
     echo(f"                   client_secret {client.client_secret}")
     echo(f"                   redirect_uri {', '.join(client.redirect_uris)}")
+    echo("                   assigned to Everyone (Okta signs in only users assigned to it)")
     if control:
         echo(f"  control plane    {org_url}/_sandbox/state")
     echo("  sign-in users")

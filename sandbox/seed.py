@@ -1,4 +1,5 @@
-"""The sandbox org's deterministic seed: who can sign in, their groups and the broker's OIDC client.
+"""The sandbox org's deterministic seed: who can sign in, their groups and the broker's OIDC client
+(an app assigned to Everyone, as Okta signs in only users assigned to the client's app).
 
 The demo, the tests and the benchmarks read `SEED_USERS`, `SEED_GROUPS` and `BROKER_CLIENT` from
 here rather than repeating logins and passwords. Ids are fixed (shaped like Okta's) so that a
@@ -99,11 +100,23 @@ def apply(state: OrgState, *, broker_redirect_uri: str = BROKER_REDIRECT_URI) ->
                     member_ids={seed_user(key).id for key in group.members},
                 ),
             )
-        state.oidc_clients.setdefault(
-            BROKER_CLIENT.client_id,
-            OidcClient(
-                client_id=BROKER_CLIENT.client_id,
-                client_secret=BROKER_CLIENT.client_secret,
-                redirect_uris=[broker_redirect_uri],
-            ),
-        )
+        if not any(g.type == "BUILT_IN" for g in state.groups.values()):
+            everyone = SeedGroup("everyone", "Everyone", ())
+            state.groups[everyone.id] = OrgGroup(
+                id=everyone.id,
+                name=everyone.name,
+                description="All users in your organization",
+                type="BUILT_IN",
+            )
+        state.everyone().member_ids.update(state.users)
+        if BROKER_CLIENT.client_id not in state.oidc_clients:
+            # Assigned to Everyone, so that everyone in the demo can sign in to the broker;
+            # docs/admin.md says how to keep it assigned to exactly the people with chiclets.
+            state.add_oidc_client(
+                OidcClient(
+                    client_id=BROKER_CLIENT.client_id,
+                    client_secret=BROKER_CLIENT.client_secret,
+                    redirect_uris=[broker_redirect_uri],
+                    name="Latchkey",
+                )
+            )

@@ -10,25 +10,29 @@ while, and the mark tells a later sync that "not found" may mean "not listed yet
 transaction) before anything else happens.
 
 Okta is eventually consistent: right after a create, the new app or group may answer 404 for a
-moment. Operations on something this plan created retry such a 404 a few times before giving up.
+moment; the client (`sync/okta/client.py`) alone retries that, so this module does not.
+
+Okta keeps a direct assignment while a group grants the user the app (403 `E0000046`): moving a
+user into the group treats it as "the group grants it already", and an unassign that meets it
+leaves the account to the next pass (`StillGrantedByGroup`, a temporary error), never a failure.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sync.okta import (
+    Forbidden,
     InvalidToken,
-    NotFound,
     OktaApp,
     OktaClient,
     OktaError,
     PermanentError,
     ServerError,
+    TemporaryError,
     TransportError,
 )
 from sync.plan import (
@@ -40,6 +44,7 @@ from sync.plan import (
     CreateGroup,
     DeleteApp,
     DeleteGroup,
+    MoveToGroup,
     Op,
     RemoveGroupMember,
     UnassignGroup,
@@ -53,11 +58,22 @@ OnCreated = Callable[[str, str, str], Awaitable[None]]  # account id, app id, la
 OnCreateStarted = Callable[[str], Awaitable[None]]  # account id
 
 
+# Okta's "the user is assigned to the app through a group" (Application Users API, "Unassign an
+# App User"; DESIGN.md "Okta facts").
+GRANTED_BY_GROUP = "E0000046"
+
+
+class StillGrantedByGroup(TemporaryError):
+    """An unassign Okta refused because a group still grants the user the app: the next pass
+    removes it, once the group's grant is gone (or shows as gone)."""
+
+    @classmethod
+    def of(cls, error: Forbidden) -> StillGrantedByGroup:
+        return cls(error.status, error.error_code, error.summary, error.error_id, error.causes)
+
+
 @dataclass(frozen=True)
 class ApplySettings:
-    # A just-created object may answer 404 for about a second (DESIGN.md, "Okta facts").
-    created_404_retries: int = 6
-    created_404_delay: float = 0.25  # seconds, doubled each time
     concurrency: int = 8  # operations of one phase in flight at once
 
 
@@ -111,7 +127,7 @@ class Applier:
             tally.groups_created += 1
         elif isinstance(op, UpdateApp):
             assert run.app is not None
-            run.app = await client.update_app_label(_with_url(run.app, op.url), op.label)
+            run.app = await client.update_app(run.app, op.label, op.url)
             tally.apps_updated += 1
         elif isinstance(op, ActivateApp):
             await client.activate_app(op.app_id)
@@ -119,22 +135,31 @@ class Applier:
                 run.app = dataclasses.replace(run.app, status="ACTIVE")
             tally.apps_activated += 1
         elif isinstance(op, AssignUser):
-            app_id = op.app_id or run.created_app()
-            await self._fresh(op.app_id is None, lambda: client.assign_user(app_id, op.user_id))
+            await client.assign_user(op.app_id or run.created_app(), op.user_id)
             tally.assignments_added += 1
         elif isinstance(op, UnassignUser):
-            await client.unassign_user(op.app_id, op.user_id)
+            try:
+                await client.unassign_user(op.app_id, op.user_id)
+            except Forbidden as exc:
+                if exc.error_code != GRANTED_BY_GROUP:
+                    raise
+                raise StillGrantedByGroup.of(exc) from exc
             tally.assignments_removed += 1
+        elif isinstance(op, MoveToGroup):
+            try:
+                if await client.unassign_user(op.app_id, op.user_id):
+                    tally.assignments_removed += 1
+            except Forbidden as exc:
+                if exc.error_code != GRANTED_BY_GROUP:
+                    raise
+                # The group grants it already (joined meanwhile): the direct one stays for good.
+            await client.add_group_member(op.group_id or run.created_group(), op.user_id)
+            tally.members_added += 1
         elif isinstance(op, AssignGroup):
             app_id = op.app_id or run.created_app()
-            group_id = op.group_id or run.created_group()
-            fresh = op.app_id is None or op.group_id is None
-            await self._fresh(fresh, lambda: client.assign_group_to_app(app_id, group_id))
+            await client.assign_group_to_app(app_id, op.group_id or run.created_group())
         elif isinstance(op, AddGroupMember):
-            group_id = op.group_id or run.created_group()
-            await self._fresh(
-                op.group_id is None, lambda: client.add_group_member(group_id, op.user_id)
-            )
+            await client.add_group_member(op.group_id or run.created_group(), op.user_id)
             tally.members_added += 1
         elif isinstance(op, UnassignGroup):
             await client.unassign_group_from_app(op.app_id, op.group_id)
@@ -170,19 +195,6 @@ class Applier:
             await started(op.account_id)
             raise
 
-    async def _fresh(self, fresh: bool, call: Callable[[], Awaitable[object]]) -> None:
-        """`call`, retrying a 404 when it targets what this plan just created."""
-        delay = self.settings.created_404_delay
-        for attempt in range(self.settings.created_404_retries + 1):
-            try:
-                await call()
-                return
-            except NotFound:
-                if not fresh or attempt == self.settings.created_404_retries:
-                    raise
-            await asyncio.sleep(delay)
-            delay *= 2
-
 
 @dataclass
 class _Run:
@@ -197,18 +209,6 @@ class _Run:
     def created_group(self) -> str:
         assert self.group_id is not None, "CreateGroup runs in an earlier phase"
         return self.group_id
-
-
-def _with_url(app: OktaApp, url: str) -> OktaApp:
-    """The app as it should be sent back: a full PUT also restores a launch URL changed by hand.
-
-    The label is left empty so the client does not skip the call as a no-op: the PUT carries
-    the label it is given.
-    """
-    raw = copy.deepcopy(app.raw)
-    settings = raw.setdefault("settings", {})
-    settings.setdefault("app", {})["url"] = url
-    return OktaApp(app.id, "", app.status, url, raw)
 
 
 def _worst(errors: list[BaseException]) -> BaseException:

@@ -21,6 +21,7 @@ from rich.table import Table
 from broker.db import make_engine, make_session_factory
 from broker.settings import Settings
 from broker.vault import Vault
+from sync.broker_access import BrokerAccessSettings
 from sync.clients import client_maker
 from sync.okta import LimiterSettings
 from sync.report import Tally
@@ -61,7 +62,9 @@ def _worker(strategy: str, share: float, listing_grace: float) -> Iterator[Worke
             settings.broker_url,
             make_client=client_maker(limiter_settings=LimiterSettings(share=share)),
             settings=WorkerSettings(
-                strategy=Strategy(strategy), listing_grace=timedelta(seconds=listing_grace)
+                strategy=Strategy(strategy),
+                listing_grace=timedelta(seconds=listing_grace),
+                broker_access=BrokerAccessSettings.from_env(settings.oidc_client_id),
             ),
         )
     finally:

@@ -15,16 +15,26 @@ import httpx
 
 from broker.ports import ConnectionResult
 from sync.okta import SSWS, Forbidden, InvalidToken, OktaClient, OktaError
+from sync.okta.broker_app import check_broker_app
 
 TIMEOUT_S = 10.0
 
 
 class OktaConnectionCheck:
-    """`transport` lets tests put the sandbox org in process (None: the network)."""
+    """`transport` lets tests put the sandbox org in process (None: the network).
+
+    `broker_app_id` is the broker's own OIDC client id: when given, the check also says whether
+    the token may keep that app assigned to everyone with a chiclet (docs/admin.md).
+    """
 
     def __init__(
-        self, *, transport: httpx.AsyncBaseTransport | None = None, timeout: float = TIMEOUT_S
+        self,
+        *,
+        broker_app_id: str = "",
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = TIMEOUT_S,
     ) -> None:
+        self._broker_app_id = broker_app_id
         self._transport = transport
         self._timeout = timeout
 
@@ -39,4 +49,9 @@ class OktaConnectionCheck:
                 return ConnectionResult(False, str(exc), recorded=True)
             except OktaError as exc:
                 return ConnectionResult(False, str(exc), recorded=False)
-        return ConnectionResult(True, "Connected.", recorded=True)
+            access = None
+            if self._broker_app_id:
+                access = await check_broker_app(client, self._broker_app_id)
+        return ConnectionResult(
+            True, "Connected.", recorded=True, broker_app=access.summary if access else None
+        )

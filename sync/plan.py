@@ -3,8 +3,15 @@
 Operations come out in a safe order, by phase: the app (and its group) exist, active, before
 anyone is assigned; new users are assigned before old ones (and foreign groups) are unassigned,
 so a user who keeps access never loses the chiclet in between; an app is deactivated before it is
-deleted (Okta refuses to delete an ACTIVE app), and its group goes last. Operations of one phase
-are independent of each other and may run concurrently.
+deleted (Okta refuses to delete an ACTIVE app). Operations of one phase are independent of each
+other and may run concurrently.
+
+Okta refuses to remove a direct assignment while a group also grants the user the app (403
+`E0000046`, DESIGN.md "Okta facts"; the Admin Console's "Convert assignments" has no public
+API). So grants through groups go before direct assignments (phase 3, then 4), and a user the
+group strategy moves into its group loses the direct assignment right before joining
+(`MoveToGroup`): after the join, it could not be removed any more. A wanted user who holds the
+app both ways already keeps both: there is no call that would change it.
 
 Nothing is planned whose outcome is already known: a just-created app has no users, so its
 assignments are planned without reading them; an app about to be deleted needs no label fix.
@@ -80,10 +87,22 @@ class AddGroupMember(Op):
 
 
 @dataclass(frozen=True)
+class MoveToGroup(Op):
+    """Remove the user's direct assignment, then add them to the group (in that order)."""
+
+    app_id: str
+    group_id: str | None  # None: the group this plan creates
+    user_id: str
+    phase: ClassVar[int] = 2
+
+
+@dataclass(frozen=True)
 class UnassignUser(Op):
+    """Remove a direct assignment, once no group of the plan grants the user the app."""
+
     app_id: str
     user_id: str
-    phase: ClassVar[int] = 3
+    phase: ClassVar[int] = 4
 
 
 @dataclass(frozen=True)
@@ -104,17 +123,19 @@ class RemoveGroupMember(Op):
 
 
 @dataclass(frozen=True)
+class DeleteGroup(Op):
+    """Latchkey's group of the account: with it go its grants, before direct ones are removed."""
+
+    group_id: str
+    phase: ClassVar[int] = 3
+
+
+@dataclass(frozen=True)
 class DeleteApp(Op):
     """Deactivate (when ACTIVE), then delete."""
 
     app_id: str
     deactivate: bool = True
-    phase: ClassVar[int] = 4
-
-
-@dataclass(frozen=True)
-class DeleteGroup(Op):
-    group_id: str
     phase: ClassVar[int] = 5
 
 
@@ -160,22 +181,30 @@ def _grant(desired: DesiredApp, actual: ActualApp | None, strategy: Strategy) ->
             *(UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted) if actual),
         ]
         if group is not None:
-            # Left by the group strategy: its members are assigned directly first (phase 2).
+            # Left by the group strategy: its members are assigned directly first (phase 2),
+            # and the group goes before any direct assignment is removed (phase 3, then 4).
             ops.append(DeleteGroup(account, group.id))
         return ops
+    group_id = group.id if group is not None else None
+    members = group.member_ids if group is not None else frozenset()
     if group is None:
         ops.append(CreateGroup(account, desired.group_name, desired.label))
-        ops += [AddGroupMember(account, None, u) for u in sorted(wanted)]
         ops.append(AssignGroup(account, app_id, None))
-    else:
-        if not group.assigned:
-            ops.append(AssignGroup(account, app_id, group.id))
-        ops += [AddGroupMember(account, group.id, u) for u in sorted(wanted - group.member_ids)]
-        ops += [RemoveGroupMember(account, group.id, u) for u in sorted(group.member_ids - wanted)]
+    elif not group.assigned:
+        ops.append(AssignGroup(account, app_id, group.id))
+    for user in sorted(wanted - members):
+        if actual is not None and user in assigned:
+            # Held directly (by hand, or from the individual strategy): the direct assignment
+            # goes first, or Okta would keep it for good once the group grants the app.
+            ops.append(MoveToGroup(account, actual.id, group_id, user))
+        else:
+            ops.append(AddGroupMember(account, group_id, user))
+    if group is not None:
+        ops += [RemoveGroupMember(account, group.id, u) for u in sorted(members - wanted)]
     if actual is not None:
-        # Direct assignments (by hand, or from the individual strategy): the group holds them
-        # now, and is assigned with its members before these go (phase 3).
-        ops += [UnassignUser(account, actual.id, u) for u in sorted(assigned)]
+        # Direct assignments of users who may not have the app: once their membership is gone
+        # (phase 3), nothing of ours grants it (phase 4).
+        ops += [UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted)]
     return ops
 
 

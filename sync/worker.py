@@ -44,6 +44,7 @@ from broker.vault import Vault
 from sync import claims as outbox
 from sync.actual import Apps, Listing
 from sync.apply import ApplySettings
+from sync.broker_access import BrokerAccessKeeper, BrokerAccessSettings, chiclet_holders
 from sync.claims import Claim
 from sync.clients import Clients, MakeClient
 from sync.desired import Target, load_targets
@@ -80,6 +81,8 @@ class WorkerSettings:
     # DESIGN.md, "Okta facts"): until then, not finding it defers the account, never recreates.
     listing_grace: timedelta = timedelta(seconds=5)
     apply: ApplySettings = field(default_factory=ApplySettings)
+    # Keep the broker's OIDC app assigned to everyone with a chiclet (`sync/broker_access.py`).
+    broker_access: BrokerAccessSettings = field(default_factory=BrokerAccessSettings)
 
 
 class Progress(Protocol):
@@ -104,6 +107,7 @@ class Worker:
         self.clients = Clients(vault, make_client)
         self.settings = settings or WorkerSettings()
         self.clock = clock  # stamps and ages create-started marks
+        self.broker_access = BrokerAccessKeeper(self.settings.broker_access)
         with sessions() as session:
             # Accounts being synced: by this process, and on PostgreSQL by any worker.
             self.locks = AccountLocks(session.get_bind().engine)
@@ -267,6 +271,9 @@ class Worker:
                 self._record(workspace_id, outcomes, claimed, tally, unchecked=False)
                 return tally
         outcomes = await self._reconcile_all(client, wanted, apps, tally, progress)
+        if feature_on:
+            holders = chiclet_holders(targets.values() if full else wanted)
+            await self.broker_access.keep(workspace_id, client, holders, tally, full=full)
         tally.calls.update(_delta(calls_before, _calls(client)))
         self._record(workspace_id, outcomes, claimed, tally, unchecked=unchecked)
         return tally

@@ -1,4 +1,8 @@
-"""What the server supports (RFC 7644 §4): ServiceProviderConfig, ResourceTypes and Schemas."""
+"""What the server supports (RFC 7644 §4): ServiceProviderConfig, ResourceTypes and Schemas.
+
+/Schemas is honest: it lists only the attributes the server keeps (`users`, `groups`), not the
+whole core schemas of RFC 7643 §4, whose other attributes a request is refused for.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,24 @@ from scim2_models import (
 from broker.scim.query import MAX_PAGE
 
 _RESOURCES: dict[str, Any] = {"User": User, "Group": Group}
+# Attribute -> the sub-attributes kept (empty: a simple attribute), per resource.
+_KEPT: dict[str, dict[str, frozenset[str]]] = {
+    "User": {
+        "userName": frozenset(),
+        "name": frozenset({"formatted", "givenName", "familyName"}),
+        "displayName": frozenset(),
+        "locale": frozenset(),
+        "active": frozenset(),
+        # Okta's placeholder on create: write-only and never returned; members sign in through
+        # Okta, so it is discarded (DESIGN.md "Okta facts").
+        "password": frozenset(),
+        "emails": frozenset({"value", "type", "primary"}),  # the userName, as the work address
+    },
+    "Group": {
+        "displayName": frozenset(),
+        "members": frozenset({"value", "display", "$ref", "type"}),
+    },
+}
 
 
 def _dump(model: Any) -> dict[str, Any]:
@@ -70,8 +92,14 @@ def resource_types(base_url: str) -> dict[str, dict[str, Any]]:
 def schemas(base_url: str) -> dict[str, dict[str, Any]]:
     """RFC 7643 §7, keyed by schema URN."""
     found: dict[str, dict[str, Any]] = {}
-    for model in _RESOURCES.values():
+    for name, model in _RESOURCES.items():
         schema = model.to_schema()
+        kept = _KEPT[name]
+        schema.attributes = [a for a in schema.attributes or () if a.name in kept]
+        for attribute in schema.attributes:
+            if attribute.sub_attributes:
+                parts = kept[str(attribute.name)]
+                attribute.sub_attributes = [s for s in attribute.sub_attributes if s.name in parts]
         schema.meta = Meta(resource_type="Schema", location=f"{base_url}/Schemas/{schema.id}")
         found[str(schema.id)] = _dump(schema)
     return found

@@ -1,9 +1,10 @@
 """SCIM Groups (RFC 7643 §4.2) as teams, the way Okta's Group Push sends them.
 
     displayName   `Team.name`
-    externalId    `Team.external_id` (set on create when the client sends one)
+    externalId    `Team.external_id` (set when the client sends one, on create or update)
     id            `Team.scim_id`
-    members       `[{"value": <Member.scim_id>}]`: team membership, which RBAC reads
+    members       `[{"value", "display", "$ref", "type": "User"}]` (RFC 7643 §4.2), the value
+                  being `Member.scim_id`: team membership, which RBAC reads
 
 Every change goes through `broker.services.teams`, which audits it and queues sync of the
 accounts the team reaches.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scim2_models import Context, Group, GroupMember, Meta, PatchOp
+from scim2_models import Context, Group, GroupMember, Meta, PatchOp, ResponseParameters
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from broker.models import Member, Team, TeamMembership
 from broker.scim import lookup
 from broker.scim.errors import InvalidValue, Uniqueness
 from broker.scim.query import Equals, Page
+from broker.scim.times import scim_time
 from broker.services import teams
 
 FILTERABLE = ("displayName", "externalId", "id")
@@ -61,10 +63,19 @@ def _members(session: Session, team: Team) -> list[Member]:
     )
 
 
-def to_model(session: Session, team: Team, *, with_members: bool = True) -> Group:
+def to_model(
+    session: Session, team: Team, base_url: str = "", *, with_members: bool = True
+) -> Group:
     members = (
         [
-            GroupMember.model_validate({"value": m.scim_id, "display": m.email})
+            GroupMember.model_validate(
+                {
+                    "value": m.scim_id,
+                    "display": m.name or m.email,
+                    "$ref": f"{base_url}/Users/{m.scim_id}",
+                    "type": "User",
+                }
+            )
             for m in _members(session, team)
         ]
         if with_members
@@ -76,17 +87,29 @@ def to_model(session: Session, team: Team, *, with_members: bool = True) -> Grou
 
 
 def resource(
-    session: Session, team: Team, base_url: str, *, with_members: bool = True
+    session: Session, team: Team, base_url: str, shown: ResponseParameters[Any] | None = None
 ) -> dict[str, Any]:
-    group = to_model(session, team, with_members=with_members)
+    """The team as a SCIM Group; `shown`: the request's `attributes` / `excludedAttributes`
+    (RFC 7644 §3.4.2.5), which spare reading the members when they are not wanted."""
+    group = to_model(session, team, base_url, with_members=_shows_members(shown))
     group.meta = Meta(
         resource_type="Group",
-        created=team.created_at,
-        last_modified=team.created_at,
+        created=scim_time(team.created_at),
+        last_modified=scim_time(team.updated_at or team.created_at),
         location=f"{base_url}/Groups/{team.scim_id}",
     )
-    dumped: dict[str, Any] = group.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    dumped: dict[str, Any] = group.model_dump(
+        scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=shown
+    )
     return dumped
+
+
+def _shows_members(shown: ResponseParameters[Any] | None) -> bool:
+    if shown is None:
+        return True
+    named = {str(a).casefold().split(".")[0] for a in shown.attributes or ()}
+    excluded = {str(a).casefold().split(".")[0] for a in shown.excluded_attributes or ()}
+    return "members" not in excluded and (not named or "members" in named)
 
 
 def find(session: Session, workspace_id: str, scim_id: str) -> Team:
@@ -141,6 +164,9 @@ def replace(session: Session, team: Team, data: GroupInput) -> Team:
     if data.name != team.name:
         _check_name_free(session, team.workspace_id, data.name, team.id)
         teams.rename_team(session, team.workspace_id, team.id, data.name)
+    # Okta's Group Push sends no externalId on PUT: one not sent is left as it is.
+    if data.external_id is not None and data.external_id != team.external_id:
+        teams.set_external_id(session, team.workspace_id, team.id, data.external_id)
     teams.set_members(session, team.workspace_id, team.id, wanted)
     return team
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 import pydantic
-from scim2_models import Context, Group, PatchOp, SCIMException, User
+from scim2_models import Context, Group, PatchOp, ResponseParameters, SCIMException, User
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -42,6 +42,19 @@ PREFIX = "/scim/v2"
 T = TypeVar("T")
 Endpoint = Callable[[Request], Awaitable[Response]]
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _shown(request: Request, resource: type[Any]) -> ResponseParameters[Any] | None:
+    """RFC 7644 §3.9 / §3.4.2.5: `attributes` or `excludedAttributes`, on any answer."""
+    query = request.query_params
+    wanted = {k: query[k] for k in ("attributes", "excludedAttributes") if query.get(k)}
+    if not wanted:
+        return None
+    return _validated(
+        lambda: ResponseParameters[resource].model_validate(  # type: ignore[valid-type]
+            wanted, scim_ctx=Context.SEARCH_REQUEST
+        )
+    )
 
 
 def _validated(parse: Callable[[], T]) -> T:
@@ -90,41 +103,50 @@ class _Server:
     async def list_users(self, request: Request) -> Response:
         where = parse_filter(request.query_params.get("filter"), users.FILTERABLE)
         page = parse_page(request.query_params)
+        shown = _shown(request, User)
 
         def work(session: Session, workspace_id: str) -> dict[str, object]:
             found, total = users.search(session, workspace_id, where, page)
-            return list_response([users.resource(m, self.base_url) for m in found], total, page)
+            resources = [users.resource(m, self.base_url, shown) for m in found]
+            return list_response(resources, total, page)
 
         return scim_response(await self.unit(work))
 
     async def create_user(self, request: Request) -> Response:
         data = await read_json(request)
+        users.check_kept(data)
         user = _validated(lambda: users.parse(data, Context.RESOURCE_CREATION_REQUEST))
         given = users.read_input(user)
+        shown = _shown(request, User)
 
         def work(session: Session, workspace_id: str) -> dict[str, Any]:
-            return users.resource(users.create(session, workspace_id, given), self.base_url)
+            member = users.create(session, workspace_id, given)
+            return users.resource(member, self.base_url, shown)
 
         body = await self.unit(work)
         return scim_response(body, 201, {"Location": body["meta"]["location"]})
 
     async def get_user(self, request: Request) -> Response:
         scim_id = request.path_params["id"]
+        shown = _shown(request, User)
 
         def work(session: Session, workspace_id: str) -> dict[str, Any]:
-            return users.resource(users.find(session, workspace_id, scim_id), self.base_url)
+            member = users.find(session, workspace_id, scim_id)
+            return users.resource(member, self.base_url, shown)
 
         return scim_response(await self.unit(work))
 
     async def replace_user(self, request: Request) -> Response:
         scim_id = request.path_params["id"]
         data = await read_json(request)
+        users.check_kept(data)
         user = _validated(lambda: users.parse(data, Context.RESOURCE_REPLACEMENT_REQUEST))
         given = users.read_input(user)
+        shown = _shown(request, User)
 
         def work(session: Session, workspace_id: str) -> dict[str, Any]:
             member = users.replace(session, users.find(session, workspace_id, scim_id), given)
-            return users.resource(member, self.base_url)
+            return users.resource(member, self.base_url, shown)
 
         return scim_response(await self.unit(work))
 
@@ -134,30 +156,26 @@ class _Server:
         operations: PatchOp[User[Any]] = _validated(
             lambda: PatchOp[User[Any]].model_validate(data, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
         )
+        users.check_kept_patch(data)  # after: a path naming nothing is `invalidPath`
+        shown = _shown(request, User)
 
         def work(session: Session, workspace_id: str) -> dict[str, Any]:
             member = users.patch(session, users.find(session, workspace_id, scim_id), operations)
-            return users.resource(member, self.base_url)
+            return users.resource(member, self.base_url, shown)
 
         return scim_response(await self.unit(work))
 
     # --- Groups --------------------------------------------------------------------------------
 
-    def _with_members(self, request: Request) -> bool:
-        """RFC 7644 §3.4.2.5: Okta may ask for groups without their (long) member lists."""
-        excluded = request.query_params.get("excludedAttributes", "")
-        return "members" not in {a.strip().casefold() for a in excluded.split(",")}
-
     async def list_groups(self, request: Request) -> Response:
         where = parse_filter(request.query_params.get("filter"), groups.FILTERABLE)
         page = parse_page(request.query_params)
-        with_members = self._with_members(request)
+        # Okta may ask for groups without their (long) member lists (RFC 7644 §3.4.2.5).
+        shown = _shown(request, Group)
 
         def work(session: Session, workspace_id: str) -> dict[str, object]:
             found, total = groups.search(session, workspace_id, where, page)
-            resources = [
-                groups.resource(session, t, self.base_url, with_members=with_members) for t in found
-            ]
+            resources = [groups.resource(session, t, self.base_url, shown) for t in found]
             return list_response(resources, total, page)
 
         return scim_response(await self.unit(work))
@@ -166,21 +184,22 @@ class _Server:
         data = await read_json(request)
         group = _validated(lambda: groups.parse(data, Context.RESOURCE_CREATION_REQUEST))
         given = groups.read_input(group)
+        shown = _shown(request, Group)
 
         def work(session: Session, workspace_id: str) -> dict[str, Any]:
             team = groups.create(session, workspace_id, given)
-            return groups.resource(session, team, self.base_url)
+            return groups.resource(session, team, self.base_url, shown)
 
         body = await self.unit(work)
         return scim_response(body, 201, {"Location": body["meta"]["location"]})
 
     async def get_group(self, request: Request) -> Response:
         scim_id = request.path_params["id"]
-        with_members = self._with_members(request)
+        shown = _shown(request, Group)
 
         def work(session: Session, workspace_id: str) -> dict[str, Any]:
             team = groups.find(session, workspace_id, scim_id)
-            return groups.resource(session, team, self.base_url, with_members=with_members)
+            return groups.resource(session, team, self.base_url, shown)
 
         return scim_response(await self.unit(work))
 
@@ -189,10 +208,11 @@ class _Server:
         data = await read_json(request)
         group = _validated(lambda: groups.parse(data, Context.RESOURCE_REPLACEMENT_REQUEST))
         given = groups.read_input(group)
+        shown = _shown(request, Group)
 
         def work(session: Session, workspace_id: str) -> dict[str, Any]:
             team = groups.replace(session, groups.find(session, workspace_id, scim_id), given)
-            return groups.resource(session, team, self.base_url)
+            return groups.resource(session, team, self.base_url, shown)
 
         return scim_response(await self.unit(work))
 
@@ -202,10 +222,11 @@ class _Server:
         operations: PatchOp[Group] = _validated(
             lambda: PatchOp[Group].model_validate(data, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
         )
+        shown = _shown(request, Group)
 
         def work(session: Session, workspace_id: str) -> dict[str, Any]:
             team = groups.patch(session, groups.find(session, workspace_id, scim_id), operations)
-            return groups.resource(session, team, self.base_url)
+            return groups.resource(session, team, self.base_url, shown)
 
         return scim_response(await self.unit(work))
 

@@ -3,11 +3,17 @@
     userName      the member's email (Okta's username is an email address)
     externalId    the Okta user id (`Member.external_id`): what sync assigns to apps
     id            `Member.scim_id`, the id Okta keeps and sends back
-    name / displayName    `Member.name`
+    displayName / name.formatted    `Member.name`
+    name.givenName / name.familyName    `Member.given_name` / `Member.family_name`
+    locale        `Member.locale`
+    emails        the userName, as the one primary work address
     active        `Member.active`; false deactivates (`broker.actions.members`)
 
-Okta's placeholder `password` on create is ignored: members sign in through Okta, never here.
-New members get the workspace role User. Users are never deleted over SCIM (Okta deactivates).
+Okta's placeholder `password` on create is accepted and discarded (members sign in through Okta,
+never here) and `groups` is read-only (RFC 7643 §4.1.2): both are what Okta's SCIM test sends.
+Any other attribute is refused with 400 `invalidValue` rather than accepted and dropped, and
+/Schemas advertises exactly the attributes above (`discovery`). New members get the workspace
+role User. Users are never deleted over SCIM (Okta deactivates).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scim2_models import Context, Email, Meta, Name, PatchOp, User
+from scim2_models import Context, Email, Meta, Name, PatchOp, ResponseParameters, User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,10 +31,21 @@ from broker.models import Member, WorkspaceRole
 from broker.scim import lookup
 from broker.scim.errors import InvalidValue, Uniqueness
 from broker.scim.query import Equals, Page
+from broker.scim.times import scim_time
 from broker.services import members
 
 FILTERABLE = ("userName", "externalId", "id")
 _IGNORED = frozenset({"emails", "password", "groups"})
+# What a request may carry (compared without case, RFC 7643 §2.1): the attributes kept, and
+# the two Okta sends that are accepted on purpose without being kept (`password`, `groups`).
+KEPT = frozenset(
+    {"schemas", "id", "meta", "externalid", "username", "displayname", "name", "emails"}
+    | {"active", "locale"}
+)
+_ACCEPTED = KEPT | _IGNORED
+NAME_PARTS = frozenset({"formatted", "givenname", "familyname"})
+_MAX_NAME_PART = 100
+_MAX_LOCALE = 35
 # The same rule as `broker.services.members` applies on create; updates need it too.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -39,6 +56,9 @@ class UserInput:
     name: str
     external_id: str | None
     active: bool | None  # None: not given (a PUT without `active` leaves it as it is)
+    given_name: str | None = None
+    family_name: str | None = None
+    locale: str | None = None
 
 
 def _full_name(name: Name | None) -> str:
@@ -62,7 +82,50 @@ def read_input(user: User[Any], *, name: str | None = None) -> UserInput:
     external_id = (user.external_id or "").strip() or None
     if external_id is not None and len(external_id) > 64:
         raise InvalidValue("externalId is longer than 64 characters.")
-    return UserInput(email, _display_name(user) if name is None else name, external_id, user.active)
+    parts = user.name or Name()
+    given, family = _part(parts.given_name, "givenName"), _part(parts.family_name, "familyName")
+    locale = (user.locale or "").strip() or None
+    if locale is not None and len(locale) > _MAX_LOCALE:
+        raise InvalidValue(f"locale is longer than {_MAX_LOCALE} characters.")
+    display = _display_name(user) if name is None else name
+    return UserInput(email, display, external_id, user.active, given, family, locale)
+
+
+def _part(value: str | None, attribute: str) -> str | None:
+    cleaned = " ".join((value or "").split()) or None
+    if cleaned is not None and len(cleaned) > _MAX_NAME_PART:
+        raise InvalidValue(f"name.{attribute} is longer than {_MAX_NAME_PART} characters.")
+    return cleaned
+
+
+def check_kept(data: dict[str, Any]) -> None:
+    """400 `invalidValue` for an attribute this server would not keep (RFC 7644 §3.12)."""
+    for key, value in data.items():
+        folded = key.casefold()
+        if folded.startswith("urn:"):
+            raise InvalidValue(f"This server keeps no {key} attributes.")
+        if folded not in _ACCEPTED:
+            raise InvalidValue(f"This server does not keep the attribute {key!r}.")
+        if folded == "name" and isinstance(value, dict):
+            for part in value:
+                if part.casefold() not in NAME_PARTS:
+                    raise InvalidValue(f"This server does not keep the attribute 'name.{part}'.")
+
+
+def check_kept_patch(data: dict[str, Any]) -> None:
+    """`check_kept` for each PATCH operation: its path's attribute, or its value's (§3.5.2)."""
+    operations = data.get("Operations")
+    for operation in operations if isinstance(operations, list) else ():
+        if not isinstance(operation, dict):
+            continue
+        path = operation.get("path")
+        value = operation.get("value")
+        if isinstance(path, str) and path.strip():
+            root, _, sub = path.strip().partition(".")
+            root = root.split("[")[0]
+            check_kept({root: {sub: None} if sub and root.casefold() == "name" else None})
+        elif isinstance(value, dict):
+            check_kept(value)
 
 
 def parse(data: dict[str, Any], context: Context) -> User[Any]:
@@ -77,26 +140,38 @@ def parse(data: dict[str, Any], context: Context) -> User[Any]:
     return user
 
 
-def resource(member: Member, base_url: str) -> dict[str, Any]:
+def resource(
+    member: Member, base_url: str, shown: ResponseParameters[Any] | None = None
+) -> dict[str, Any]:
+    """The member as a SCIM User; `shown`: the request's `attributes` / `excludedAttributes`
+    (RFC 7644 §3.4.2.5)."""
     user = to_model(member)
     user.meta = Meta(
         resource_type="User",
-        created=member.created_at,
-        last_modified=member.deactivated_at or member.created_at,
+        created=scim_time(member.created_at),
+        last_modified=scim_time(member.updated_at or member.created_at),
         location=f"{base_url}/Users/{member.scim_id}",
     )
-    dumped: dict[str, Any] = user.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    dumped: dict[str, Any] = user.model_dump(
+        scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=shown
+    )
     return dumped
 
 
 def to_model(member: Member) -> User[Any]:
+    name = Name(
+        formatted=member.name or None,
+        given_name=member.given_name,
+        family_name=member.family_name,
+    )
     return User(
         id=member.scim_id,
         external_id=member.external_id,
         user_name=member.email,
         display_name=member.name or None,
-        name=Name(formatted=member.name) if member.name else None,
+        name=name if name.formatted or name.given_name or name.family_name else None,
         emails=[Email(value=member.email, primary=True, type=Email.Type.work)],
+        locale=member.locale,
         active=member.active,
     )
 
@@ -125,7 +200,7 @@ def _check_email_free(session: Session, workspace_id: str, email: str, own: str 
 
 def create(session: Session, workspace_id: str, data: UserInput) -> Member:
     _check_email_free(session, workspace_id, data.email, None)
-    return members.add_member(
+    member = members.add_member(
         session,
         workspace_id,
         data.email,
@@ -134,6 +209,21 @@ def create(session: Session, workspace_id: str, data: UserInput) -> Member:
         external_id=data.external_id,
         active=True if data.active is None else data.active,
     )
+    _set_parts(session, member, data)
+    return member
+
+
+def _set_parts(session: Session, member: Member, data: UserInput) -> None:
+    parts = (data.given_name, data.family_name, data.locale)
+    if parts != (member.given_name, member.family_name, member.locale):
+        members.set_name_parts(
+            session,
+            member.workspace_id,
+            member.id,
+            given_name=data.given_name,
+            family_name=data.family_name,
+            locale=data.locale,
+        )
 
 
 def replace(session: Session, member: Member, data: UserInput) -> Member:
@@ -141,6 +231,7 @@ def replace(session: Session, member: Member, data: UserInput) -> Member:
     change still lands."""
     _check_email_free(session, member.workspace_id, data.email, member.id)
     _update_profile(session, member, data.email, data.name)
+    _set_parts(session, member, data)
     if data.external_id != member.external_id:
         members.set_external_id(session, member.workspace_id, member.id, data.external_id)
     if data.active is False:
@@ -155,10 +246,16 @@ def patch(session: Session, member: Member, operations: PatchOp[User[Any]]) -> M
     before = to_model(member)
     after = to_model(member)
     operations.patch(after)
+    before_name, after_name = before.name or Name(), after.name or Name()
     if after.display_name != before.display_name:
         name = after.display_name or _full_name(after.name)
-    elif after.name != before.name:
+    elif after_name.formatted != before_name.formatted:
         name = _full_name(after.name)
+    elif after_name != before_name:
+        # Only the parts changed (`name.familyName`): the full name follows them.
+        name = _full_name(
+            Name(given_name=after_name.given_name, family_name=after_name.family_name)
+        )
     else:
         name = member.name
     return replace(session, member, read_input(after, name=name))

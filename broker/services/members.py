@@ -145,6 +145,21 @@ def set_role(
     return member
 
 
+def set_name_parts(
+    session: Session,
+    workspace_id: str,
+    member_id: str,
+    *,
+    given_name: str | None,
+    family_name: str | None,
+    locale: str | None,
+) -> Member:
+    """The given and family name and locale Okta provisions (SCIM), kept as sent."""
+    member = get(session, Member, workspace_id, member_id)
+    member.given_name, member.family_name, member.locale = given_name, family_name, locale
+    return member
+
+
 def set_external_id(
     session: Session,
     workspace_id: str,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from broker import audit
 from broker.errors import Conflict
-from broker.models import Member, Team, TeamMembership
+from broker.models import Member, Team, TeamMembership, utcnow
 from broker.outbox import accounts_reached_by_team, request_sync
 from broker.services._lookup import clean_name, get
 
@@ -54,6 +54,15 @@ def rename_team(
     name = clean_name(name)
     _check_name_free(session, workspace_id, name, team.id)
     team.name = name
+    return team
+
+
+def set_external_id(
+    session: Session, workspace_id: str, team_id: str, external_id: str | None
+) -> Team:
+    """The Okta group the team mirrors (SCIM `externalId`); it decides no access by itself."""
+    team = get(session, Team, workspace_id, team_id)
+    team.external_id = external_id
     return team
 
 
@@ -109,6 +118,7 @@ def _change(
 ) -> Team:
     if not joining and not leaving:
         return team
+    team.updated_at = utcnow()  # the membership is part of the team (SCIM meta.lastModified)
     session.add_all(TeamMembership(team_id=team.id, member_id=m) for m in sorted(joining))
     if leaving:
         session.execute(

@@ -135,7 +135,19 @@ async def start_sign_in(request: Request, return_to: str) -> Response:
     return response
 
 
+def _not_assigned(request: Request) -> Response:
+    """Okta refuses to sign a user in to an OIDC app they are not assigned to (directly or
+    through a group) and says so with `access_denied` at the redirect URI (DESIGN.md "Okta
+    facts"): tell the person what to ask their Okta admin."""
+    metrics_of(request).signins.labels("not_assigned").inc()
+    log.info("sign-in refused by Okta", extra={"reason": "access_denied"})
+    client_id = _context(request).settings.oidc_client_id
+    return page(request, "signin_not_assigned.html", 403, client_id=client_id)
+
+
 def _failed(request: Request, exc: SignInError) -> Response:
+    if isinstance(exc, AuthorizationDenied) and exc.error == "access_denied":
+        return _not_assigned(request)
     metrics_of(request).signins.labels(exc.reason).inc()
     log.warning("sign-in failed", extra={"reason": exc.reason, "error_class": type(exc).__name__})
     title, lead = next(

@@ -289,7 +289,9 @@ def serve_stack(
                 replace(settings, broker_url=base_url, oidc_issuer=org.url), sessions, vault
             )
             contexts.append(ctx)
-            return create_app(ctx, okta_check=OktaConnectionCheck())
+            return create_app(
+                ctx, okta_check=OktaConnectionCheck(broker_app_id=ctx.settings.oidc_client_id)
+            )
 
         broker_url = stack_of.enter_context(
             serve(make_broker, host=config.host, port=config.broker_port)

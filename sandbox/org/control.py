@@ -11,7 +11,7 @@ limits or asks for a token: it stands for an Okta admin clicking in the Admin Co
 - `PUT|DELETE /_sandbox/apps/{app}/users/{user}`, `…/groups/{group}`: assign by hand (drift)
 - `GET|POST|DELETE /_sandbox/faults`, `DELETE /_sandbox/faults/{id}`: injected faults
   (`{"path": "/api/v1/apps/*", "method": "POST", "status": 500, "rate": 1, "latency": 0,
-  "remaining": null}`), `PUT /_sandbox/consistency` `{"list_lag", "get_lag"}`
+  "remaining": null}`), `PUT /_sandbox/consistency` `{"list_lag", "get_lag", "delete_lag"}`
 - `GET|PUT /_sandbox/limits` `{"enabled", "token_share", "concurrency", "window_seconds",
   "limits": {bucket: n}}`, `GET|PUT /_sandbox/clock` `{"scale"}`
 - `GET|DELETE /_sandbox/calls`: calls and 429s per bucket (DELETE resets counts and windows)
@@ -270,6 +270,7 @@ class ControlPlane:
                 injector.consistency = Consistency(
                     list_lag=float(body.get("list_lag", 0.0)),
                     get_lag=float(body.get("get_lag", 0.0)),
+                    delete_lag=float(body.get("delete_lag", 0.0)),
                 )
             except (TypeError, ValueError) as exc:
                 raise ControlError(400, f"bad consistency: {exc}") from None

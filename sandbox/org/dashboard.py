@@ -35,7 +35,13 @@ def link_of(app: OrgApp) -> str:
 
 def chiclets(state: OrgState, user_id: str) -> list[Chiclet]:
     with state.locked():
-        apps = [a for a in state.apps_of(user_id) if a.status == "ACTIVE"]
+        # An OIDC app signs in from its own site ("Login initiated by: App Only", the default
+        # for a web app), so it shows no tile; the sandbox's tiles are Bookmark apps.
+        apps = [
+            a
+            for a in state.apps_of(user_id)
+            if a.status == "ACTIVE" and a.sign_on_mode == "BOOKMARK"
+        ]
     apps.sort(key=lambda a: (a.label.casefold(), a.id))
     return [Chiclet(app_id=a.id, label=a.label, link=link_of(a)) for a in apps]
 

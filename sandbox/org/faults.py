@@ -4,7 +4,10 @@ A `Fault` matches calls by method and a glob on the path (`/api/v1/apps/*/groups
 call waits `latency` org seconds and then, with probability `rate`, fails with `status` (a burst
 stops after `remaining` failures). Okta's search and list results are eventually consistent:
 `Consistency.list_lag` hides what was created less than that many org seconds ago from lists and
-searches, and `get_lag` makes a GET of a just-created app answer 404 for that long.
+searches, `get_lag` makes a just-created app or group answer 404 for that long, and
+`delete_lag` makes the delete of an app deactivated less than that long ago still answer 403
+`E0000056`. All are off by default and turned on by fault tests (DESIGN.md "Okta facts"; a
+group's read-after-create 404 is okta/terraform-provider-okta#647).
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ class Fault:
 @dataclass(frozen=True)
 class Consistency:
     list_lag: float = 0.0  # org seconds a new object stays out of lists and searches
-    get_lag: float = 0.0  # org seconds a new app answers 404 to a GET
+    get_lag: float = 0.0  # org seconds a new app or group answers 404
+    delete_lag: float = 0.0  # org seconds a just-deactivated app still refuses its delete
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,11 @@ class FaultInjector:
     def gettable(self, created: datetime) -> bool:
         lag = self.consistency.get_lag
         return lag <= 0 or self.clock.age(created) >= lag
+
+    def deletable(self, deactivated: datetime | None) -> bool:
+        """Whether Okta has caught up with the deactivation made at `deactivated`."""
+        lag = self.consistency.delete_lag
+        return lag <= 0 or deactivated is None or self.clock.age(deactivated) >= lag
 
 
 def fault_injector(ctx: OrgContext) -> FaultInjector:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from sandbox.org.clock import Clock
 from sandbox.org.context import OrgContext
 
-_ALL_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_ANY_METHOD: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -30,22 +30,36 @@ class Bucket:
     name: str
     pattern: str  # a regular expression on the URL path
     limit: int
-    methods: frozenset[str] = _ALL_METHODS
+    methods: frozenset[str] = _ANY_METHOD  # empty: every method
 
     def covers(self, method: str, path: str) -> bool:
-        return method in self.methods and re.fullmatch(self.pattern, path) is not None
+        if self.methods and method.upper() not in self.methods:
+            return False
+        return re.fullmatch(self.pattern, path) is not None
 
 
-# Most specific first; the first bucket that covers a call counts it. Limits are those of a
-# Workforce org (DESIGN.md): the apps bucket is the one sync has to live with.
+# Most specific first: the first bucket that covers a call counts it. Workforce limits from
+# https://developer.okta.com/docs/reference/rl-global-mgmt/ ("Management rate limits"). The
+# sandbox keeps the same table in sandbox/org/limits.py (it may not import sync), and
+# tests/sync/okta/test_buckets.py checks the two are equal, row by row.
 DEFAULT_BUCKETS: tuple[Bucket, ...] = (
+    # "Get, update, or delete an app by ID: /api/v1/apps/{id}" only.
     Bucket("app", r"/api/v1/apps/[^/]+", 500),
+    # "Calls to /api/v1/apps and all other endpoints of the form /api/v1/apps/*, including
+    # /api/v1/apps/{id}/*": creating, listing, lifecycle and every user or group assignment.
     Bucket("apps", r"/api/v1/apps(/.*)?", 100),
-    Bucket("groups", r"/api/v1/groups", 500),
+    # "Get, update, or delete a group by ID: /api/v1/groups/{id} only".
     Bucket("group", r"/api/v1/groups/[^/]+", 1000),
-    Bucket("group_members", r"/api/v1/groups/.+", 1000),
+    # "/api/v1/groups except /api/v1/groups/{id}": membership calls
+    # (/api/v1/groups/{id}/users*) count here, not in a bucket of their own.
+    Bucket("groups", r"/api/v1/groups(/.*)?", 500),
+    # "Get a user by ID or login: only GET to /api/v1/users/{idOrLogin}".
     Bucket("user", r"/api/v1/users/[^/]+", 2000, frozenset({"GET", "HEAD"})),
-    Bucket("users", r"/api/v1/users(/.*)?", 600),
+    # "Update or delete a user by ID: only POST, PUT or DELETE to /api/v1/users/{id}".
+    Bucket("user_update", r"/api/v1/users/[^/]+", 600, frozenset({"POST", "PUT", "DELETE"})),
+    # "Create or list users: only GET or POST to /api/v1/users".
+    Bucket("users", r"/api/v1/users", 600, frozenset({"GET", "HEAD", "POST"})),
+    # "Most other API actions: /api/v1".
     Bucket("api", r"/api/v1/.*", 1200),
 )
 

@@ -6,7 +6,12 @@ Users: look up by `userName` (`GET /Users?filter=…&startIndex=1&count=100`), c
 full `PUT`, (de)activate by `PUT` or by a path-less `PATCH` replace of `active`; never delete.
 Groups (Group Push): `POST /Groups`, then `PATCH` member removals (`members[value eq "…"]`) and
 adds, or a full `PUT`; `DELETE`. Member values are the server's SCIM ids, learned from its answers
-and kept in `ScimLinks`. A 429 is retried after `Retry-After` seconds.
+and kept in `ScimLinks`. Every membership update re-sends the group's `displayName` (Okta's Group
+Push does); bodies go as `application/scim+json; charset=utf-8`.
+
+A 429 is retried as Okta's provisioning does (DESIGN.md "Okta facts"; issue 12): after
+`Retry-After` seconds, or after 5 minutes when the header is absent, doubling each time, up to 10
+tries in all. The waits are org seconds: the sandbox's scaled clock makes them short.
 
 Errors::
 
@@ -32,6 +37,9 @@ import httpx
 from sandbox.org.state import OrgGroup, OrgUser, now
 
 SCIM_JSON = "application/scim+json"
+SCIM_JSON_UTF8 = f"{SCIM_JSON}; charset=utf-8"
+MAX_ATTEMPTS = 10
+NO_RETRY_AFTER_WAIT = 300.0  # org seconds: Okta's first wait when a 429 names none
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -78,16 +86,24 @@ def error_from(response: httpx.Response) -> ScimHTTPError:
     )
 
 
-def retry_after(response: httpx.Response, default: float = 1.0) -> float:
-    """RFC 9110 §10.2.3: seconds, or an HTTP date."""
+def retry_after(response: httpx.Response) -> float | None:
+    """RFC 9110 §10.2.3: seconds, or an HTTP date; None when absent or unreadable."""
     value = response.headers.get("Retry-After", "").strip()
     if value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        return default
+        return None
     return max(0.0, (when - now()).total_seconds())
+
+
+def throttled_wait(response: httpx.Response, throttled: int) -> float:
+    """Seconds before the retry of the `throttled`-th 429 in a row (1, 2, ...)."""
+    named = retry_after(response)
+    if named is not None:
+        return named
+    return float(NO_RETRY_AFTER_WAIT * 2 ** (throttled - 1))
 
 
 def user_body(user: OrgUser, *, active: bool, scim_id: str | None = None) -> dict[str, Any]:
@@ -139,7 +155,7 @@ class ScimClient:
         links: ScimLinks | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = anyio.sleep,
-        max_attempts: int = 5,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.user_updates = user_updates
         self.group_updates = group_updates
@@ -169,11 +185,11 @@ class ScimClient:
         self, method: str, path: str, body: dict[str, Any] | None, expect: tuple[int, ...]
     ) -> dict[str, Any]:
         content = None if body is None else json.dumps(body).encode()
-        headers = {} if body is None else {"Content-Type": SCIM_JSON}
+        headers = {} if body is None else {"Content-Type": SCIM_JSON_UTF8}
         for attempt in range(1, self._max_attempts + 1):
             response = await self._http.request(method, path, content=content, headers=headers)
             if response.status_code == 429 and attempt < self._max_attempts:
-                await self._sleep(retry_after(response))
+                await self._sleep(throttled_wait(response, attempt))
                 continue
             if response.status_code not in expect:
                 raise error_from(response)
@@ -276,12 +292,14 @@ class ScimClient:
         by_id: dict[str, OrgUser],
     ) -> list[dict[str, Any]]:
         ops: list[dict[str, Any]] = []
-        if self.links.group_names.get(group.id) != group.name:
-            ops.append({"op": "replace", "value": {"id": scim_id, "displayName": group.name}})
-        for user_id in sorted(pushed - wanted):
-            if user_id in self.links.users:
-                ops.append({"op": "remove", "path": member_filter(self.links.users[user_id])})
+        removed = [u for u in sorted(pushed - wanted) if u in self.links.users]
         added = sorted(wanted - pushed)
+        renamed = self.links.group_names.get(group.id) != group.name
+        if renamed or removed or added:
+            # Okta's Group Push names the group again with every membership update.
+            ops.append({"op": "replace", "value": {"id": scim_id, "displayName": group.name}})
+        for user_id in removed:
+            ops.append({"op": "remove", "path": member_filter(self.links.users[user_id])})
         if added:
             values = [self._member(by_id[i]) for i in added]
             ops.append({"op": "add", "path": "members", "value": values})

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.org.context import OrgContext
+from sandbox.org.limits import org_clock
 from sandbox.org.scim_client import (
     PART,
     ScimClient,
@@ -57,7 +58,15 @@ class ScimTarget:
 
 
 def target_of(ctx: OrgContext) -> ScimTarget:
-    target = ctx.parts.setdefault(PART, ScimTarget())
+    target = ctx.parts.get(PART)
+    if target is None:
+        clock = org_clock(ctx)
+
+        async def sleep(org_seconds: float) -> None:
+            # Okta's waits (minutes, on a 429) pass on the org's clock, scaled like the rest.
+            await anyio.sleep(clock.real_seconds(org_seconds))
+
+        target = ctx.parts[PART] = ScimTarget(sleep=sleep)
     assert isinstance(target, ScimTarget)
     return target
 

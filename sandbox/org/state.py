@@ -64,10 +64,12 @@ class OrgApp:
     sign_on_mode: str  # "BOOKMARK", "OPENID_CONNECT"
     status: str = "ACTIVE"  # ACTIVE, INACTIVE
     settings: dict[str, object] = field(default_factory=dict)
+    deactivated: datetime | None = None  # when it was last deactivated
     created: datetime = field(default_factory=now)
     last_updated: datetime = field(default_factory=now)
-    # Bookmark tiles link to /home/bookmark/{appId}/{linkId}.
-    link_id: str = field(default_factory=lambda: okta_id("0oa"))
+    # Tiles link to /home/{name}/{appId}/{linkId}: the id of the app's "login" link, a number
+    # (every Bookmark app's is 2557 in real orgs, as in Okta's own Apps API examples).
+    link_id: str = "2557"
     user_ids: dict[str, datetime] = field(default_factory=dict)  # assigned user id -> when
     group_ids: dict[str, datetime] = field(default_factory=dict)  # assigned group id -> when
 
@@ -140,7 +142,48 @@ class OrgState:
                 status=status,
             )
             self.users[user.id] = user
+            for group in self.groups.values():
+                if group.type == "BUILT_IN":
+                    group.member_ids.add(user.id)
             return user
+
+    def everyone(self) -> OrgGroup:
+        """The BUILT_IN group every user of the org belongs to (Okta's "Everyone")."""
+        with self.lock:
+            for group in self.groups.values():
+                if group.type == "BUILT_IN":
+                    return group
+            group = OrgGroup(
+                id=okta_id("00g"),
+                name="Everyone",
+                description="All users in your organization",
+                member_ids=set(self.users),
+                type="BUILT_IN",
+            )
+            self.groups[group.id] = group
+            return group
+
+    def add_oidc_client(self, client: OidcClient, *, assign_everyone: bool = True) -> OrgApp:
+        """Register an OIDC client and its app (whose id is the client id, as in Okta).
+
+        Okta signs a user in to an OIDC app only when they are assigned to it, directly or
+        through a group; `assign_everyone` assigns it to Everyone, as an admin often does.
+        """
+        with self.lock:
+            self.oidc_clients[client.client_id] = client
+            app = self.apps.get(client.client_id)
+            if app is None:
+                app = OrgApp(
+                    id=client.client_id,
+                    name="oidc_client",
+                    label=client.name,
+                    sign_on_mode="OPENID_CONNECT",
+                    link_id="2883",
+                )
+                self.apps[app.id] = app
+            if assign_everyone:
+                app.group_ids.setdefault(self.everyone().id, now())
+            return app
 
     def add_group(self, name: str, description: str = "") -> OrgGroup:
         with self.lock:

@@ -3,6 +3,7 @@
 Okta facts (DESIGN.md): a Bookmark app is `name: "bookmark"`, `signOnMode: "BOOKMARK"`, a label of
 1 to 100 characters and `settings.app.url`, with `requestIntegration: false`; a label change is a
 full `PUT` of the app (Applications API, "Replace an application": partial updates are refused).
+terraform-provider-okta's `resource_okta_app_bookmark.go` likewise sends the whole app on update.
 """
 
 from __future__ import annotations
@@ -53,10 +54,18 @@ _READ_ONLY = frozenset(
 )
 
 
-def relabelled_app_body(current: dict[str, Any], label: str) -> dict[str, Any]:
-    """The app's whole current body with a new label, without its read-only properties."""
+def updated_app_body(current: dict[str, Any], label: str, url: str) -> dict[str, Any]:
+    """The app's whole current body with `label` and launch `url`, without its read-only
+    properties: a full `PUT` restores both, and keeps whatever else the app holds."""
     body = {k: copy.deepcopy(v) for k, v in current.items() if k not in _READ_ONLY}
     body["label"] = check_label(label)
+    settings = body.get("settings")
+    if not isinstance(settings, dict):
+        settings = body["settings"] = {}
+    app_settings = settings.get("app")
+    if not isinstance(app_settings, dict):
+        app_settings = settings["app"] = {}
+    app_settings["url"] = url
     return body
 
 

@@ -6,8 +6,12 @@ do: a read answers None for a 404 (gone), a delete treats 404 as done, an assign
 429 is waited out and retried a bounded number of times (then `RateLimited`); a 5xx or a lost
 answer is retried with backoff for calls that are safe to repeat (never for creating an app).
 
-Okta's reads are eventually consistent (~1 s): an app this client created a moment ago may
-answer 404. Calls on such an app retry a 404 for `consistency_grace` seconds before believing it.
+Okta's reads are eventually consistent (~1 s): an app or a group this client created a moment
+ago may answer 404, and an app it deactivated a moment ago may still refuse its delete with 403
+`E0000056` (DESIGN.md "Okta facts"; a group's read-after-create 404 is
+okta/terraform-provider-okta#647, which added retries for it). This client alone owns those
+retries: a call on something it created retries a 404, and a delete right after its own
+deactivate retries the 403, for `consistency_grace` seconds before believing them.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sync.okta.bodies import (
     bookmark_app_body,
     filter_string,
     group_body,
-    relabelled_app_body,
+    updated_app_body,
 )
 from sync.okta.errors import (
     Conflict,
@@ -77,7 +81,7 @@ class OktaClient:
             timeout=timeout,
             headers={"Accept": "application/json", "User-Agent": "latchkey-sync"},
         )
-        self._created: dict[str, float] = {}  # app id -> local time this client created it
+        self._created: dict[str, float] = {}  # app or group id -> local time it was created
 
     async def __aenter__(self) -> Self:
         return self
@@ -105,7 +109,7 @@ class OktaClient:
 
     async def get_app(self, app_id: str) -> OktaApp | None:
         try:
-            response = await self._call("GET", f"{APPS}/{app_id}", app_id=app_id)
+            response = await self._call("GET", f"{APPS}/{app_id}", about=(app_id,))
         except NotFound:
             return None
         return OktaApp.from_json(response.json())
@@ -122,24 +126,24 @@ class OktaClient:
             if prefix_url is None or (app.url or "").startswith(prefix_url)
         ]
 
-    async def update_app_label(self, app: OktaApp, label: str) -> OktaApp:
-        """A full `PUT` of the app's current body with `label` (no call when it already is)."""
-        if app.label == label:
+    async def update_app(self, app: OktaApp, label: str, url: str) -> OktaApp:
+        """A full `PUT` of the app as read, with `label` and launch `url` (no call when the app
+        already has both)."""
+        if app.label == label and app.url == url:
             return app
-        response = await self._call(
-            "PUT", f"{APPS}/{app.id}", json=relabelled_app_body(app.raw, label), app_id=app.id
-        )
+        body = updated_app_body(app.raw, label, url)
+        response = await self._call("PUT", f"{APPS}/{app.id}", json=body, about=(app.id,))
         return OktaApp.from_json(response.json())
 
     async def activate_app(self, app_id: str) -> None:
         """Activate an app (one deactivated by hand is hidden from its users)."""
         await self._call(
-            "POST", f"{APPS}/{app_id}/lifecycle/activate", app_id=app_id, repeatable=True
+            "POST", f"{APPS}/{app_id}/lifecycle/activate", about=(app_id,), repeatable=True
         )
 
     async def deactivate_app(self, app_id: str) -> None:
         await self._call(
-            "POST", f"{APPS}/{app_id}/lifecycle/deactivate", app_id=app_id, repeatable=True
+            "POST", f"{APPS}/{app_id}/lifecycle/deactivate", about=(app_id,), repeatable=True
         )
 
     async def delete_app(self, app: OktaApp | str) -> None:
@@ -149,22 +153,34 @@ class OktaClient:
         INACTIVE, the deactivation call is skipped.
         """
         app_id = app if isinstance(app, str) else app.id
-        deactivated = False
+        deactivated: float | None = None  # local time of our own deactivate
         if isinstance(app, str) or app.active:
             try:
                 await self.deactivate_app(app_id)
             except NotFound:
                 return
-            deactivated = True
-        try:
-            await self._call("DELETE", f"{APPS}/{app_id}", app_id=app_id)
-        except NotFound:
-            pass  # gone already: what we wanted
-        except Forbidden as exc:
-            # Our INACTIVE copy was stale (someone activated it since): deactivate, once.
-            if exc.error_code != "E0000056" or deactivated:
-                raise
-            await self.delete_app(app_id)
+            deactivated = self.limiter.clock.now()
+        refused = 0
+        while True:
+            try:
+                await self._call("DELETE", f"{APPS}/{app_id}", about=(app_id,))
+            except NotFound:
+                pass  # gone already: what we wanted
+            except Forbidden as exc:
+                if exc.error_code != "E0000056":
+                    raise
+                if deactivated is None:
+                    # Our INACTIVE copy was stale (someone activated it since): deactivate.
+                    await self.deactivate_app(app_id)
+                    deactivated = self.limiter.clock.now()
+                    continue
+                if self.limiter.clock.now() - deactivated >= self._grace_local():
+                    raise
+                # Okta has not caught up with our deactivate yet: back off and ask again.
+                refused += 1
+                await self.limiter.pause(_backoff(refused, first=0.25))
+                continue
+            break
         self._created.pop(app_id, None)
 
     # -- app users ----------------------------------------------------------------------------
@@ -178,7 +194,7 @@ class OktaClient:
     async def list_app_user_scopes(self, app_id: str) -> dict[str, str]:
         """Every user of the app and how they hold it: `USER` (directly) or `GROUP`."""
         scopes: dict[str, str] = {}
-        pages = self._pages(f"{APPS}/{app_id}/users", {"limit": str(APP_USERS_PAGE)}, app_id)
+        pages = self._pages(f"{APPS}/{app_id}/users", {"limit": str(APP_USERS_PAGE)}, (app_id,))
         async for page in pages:
             for item in page:
                 # A user assigned both ways is listed once, as USER: the direct assignment wins.
@@ -192,7 +208,7 @@ class OktaClient:
                 "POST",
                 f"{APPS}/{app_id}/users",
                 json=app_user_body(user_id),
-                app_id=app_id,
+                about=(app_id,),
                 repeatable=True,
             )
         except Conflict as exc:
@@ -215,7 +231,9 @@ class OktaClient:
         response = await self._call(
             "POST", GROUPS, json=group_body(name, description), repeatable=False
         )
-        return OktaGroup.from_json(response.json())
+        group = OktaGroup.from_json(response.json())
+        self._remember(group.id)
+        return group
 
     async def find_groups(self, name: str) -> list[OktaGroup]:
         """Groups named exactly `name` (Okta compares names without case)."""
@@ -229,12 +247,12 @@ class OktaClient:
     async def list_group_member_ids(self, group_id: str) -> set[str]:
         ids: set[str] = set()
         params = {"limit": str(GROUP_MEMBERS_PAGE)}
-        async for page in self._pages(f"{GROUPS}/{group_id}/users", params):
+        async for page in self._pages(f"{GROUPS}/{group_id}/users", params, (group_id,)):
             ids.update(str(item["id"]) for item in page)
         return ids
 
     async def add_group_member(self, group_id: str, user_id: str) -> None:
-        await self._call("PUT", f"{GROUPS}/{group_id}/users/{user_id}")
+        await self._call("PUT", f"{GROUPS}/{group_id}/users/{user_id}", about=(group_id,))
 
     async def remove_group_member(self, group_id: str, user_id: str) -> bool:
         """False when the group or the user is not there (404)."""
@@ -246,10 +264,12 @@ class OktaClient:
 
     async def delete_group(self, group_id: str) -> None:
         with contextlib.suppress(NotFound):  # gone already: what we wanted
-            await self._call("DELETE", f"{GROUPS}/{group_id}")
+            await self._call("DELETE", f"{GROUPS}/{group_id}", about=(group_id,))
 
     async def assign_group_to_app(self, app_id: str, group_id: str) -> None:
-        await self._call("PUT", f"{APPS}/{app_id}/groups/{group_id}", json={}, app_id=app_id)
+        await self._call(
+            "PUT", f"{APPS}/{app_id}/groups/{group_id}", json={}, about=(app_id, group_id)
+        )
 
     async def unassign_group_from_app(self, app_id: str, group_id: str) -> bool:
         """False when the group was not assigned (404)."""
@@ -261,7 +281,7 @@ class OktaClient:
 
     async def list_app_group_ids(self, app_id: str) -> set[str]:
         ids: set[str] = set()
-        pages = self._pages(f"{APPS}/{app_id}/groups", {"limit": str(APP_GROUPS_PAGE)}, app_id)
+        pages = self._pages(f"{APPS}/{app_id}/groups", {"limit": str(APP_GROUPS_PAGE)}, (app_id,))
         async for page in pages:
             ids.update(str(item["id"]) for item in page)
         return ids
@@ -283,12 +303,12 @@ class OktaClient:
                     yield app
 
     async def _pages(
-        self, path: str, params: dict[str, str], app_id: str | None = None
+        self, path: str, params: dict[str, str], about: tuple[str, ...] = ()
     ) -> AsyncIterator[list[dict[str, Any]]]:
         url: str = path
         query: dict[str, str] | None = params
         while True:
-            response = await self._call("GET", url, params=query, app_id=app_id)
+            response = await self._call("GET", url, params=query, about=about)
             page = response.json()
             if not isinstance(page, list):
                 raise OktaError(response.status_code, None, f"expected a list from {url}")
@@ -305,11 +325,14 @@ class OktaClient:
         *,
         params: dict[str, str] | None = None,
         json: Any = None,
-        app_id: str | None = None,
+        about: tuple[str, ...] = (),
         repeatable: bool | None = None,
         sending: Callable[[], Awaitable[None]] | None = None,
     ) -> httpx.Response:
-        """Send one call until it succeeds or fails for good; the successful answer."""
+        """Send one call until it succeeds or fails for good; the successful answer.
+
+        `about` names the apps and groups the call is on: a 404 is retried while one of them
+        is fresh from this client's own create (Okta's lag, not a deletion)."""
         bucket = self.limiter.bucket_for(method, httpx.URL(url).path)
         if repeatable is None:
             repeatable = method in _SAFE_TO_REPEAT
@@ -343,20 +366,20 @@ class OktaClient:
                 failed += 1
                 await self.limiter.pause(_backoff(failed))
                 continue
-            if isinstance(error, NotFound) and app_id is not None and self._fresh(app_id):
+            if isinstance(error, NotFound) and any(self._fresh(i) for i in about):
                 missed += 1
                 await self.limiter.pause(_backoff(missed, first=0.25))
                 continue
             raise error
 
-    def _remember(self, app_id: str) -> None:
+    def _remember(self, created_id: str) -> None:
         now = self.limiter.clock.now()
         horizon = self._grace_local()
         self._created = {k: t for k, t in self._created.items() if now - t < horizon}
-        self._created[app_id] = now
+        self._created[created_id] = now
 
-    def _fresh(self, app_id: str) -> bool:
-        created = self._created.get(app_id)
+    def _fresh(self, object_id: str) -> bool:
+        created = self._created.get(object_id)
         return created is not None and self.limiter.clock.now() - created < self._grace_local()
 
     def _grace_local(self) -> float:

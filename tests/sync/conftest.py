@@ -124,7 +124,7 @@ class Env:
             ),
             settings=WorkerSettings(
                 strategy=strategy,
-                apply=ApplySettings(created_404_delay=0.02),
+                apply=ApplySettings(),
                 backoff_base_s=0.0,
                 listing_grace=LISTING_GRACE,
                 **kwargs,  # type: ignore[arg-type]

@@ -112,3 +112,61 @@ async def test_switching_to_groups_moves_direct_assignments_into_the_group(env: 
     assert group is not None
     assert group.member_ids == okta_ids(owner)
     assert env.app(account).user_ids == {}
+
+
+async def test_switching_strategies_back_and_forth_converges_without_a_failure(
+    env: Env,
+) -> None:
+    # The faithful sandbox refuses to unassign a user a group grants (403 E0000046), as Okta does.
+    owner, reader, leaver = env.person(), env.person(), env.person()
+    account = env.extended(owner)
+    with env.change() as world:
+        world.share(reader, account)
+        world.share(leaver, account)
+    individual, group = env.worker, env.make_worker(Strategy.GROUP)
+    await env.sync(individual)
+
+    for worker in (group, individual, group):
+        tally = await worker.full_pass()
+        assert (tally.failed, tally.retrying, tally.errors) == (0, 0, [])
+
+    with env.change() as world:
+        shares.unshare(
+            world.session,
+            world.workspace.id,
+            Subject(member_id=leaver.id),
+            Target(account_id=account.id),
+        )
+    for worker in (group, individual):
+        tally = await worker.full_pass()
+        assert (tally.failed, tally.retrying, tally.errors) == (0, 0, [])
+    app = env.app(account)
+    assert set(app.user_ids) == okta_ids(owner, reader)
+    assert app.group_ids == {}
+    assert group_of(env, account.id) is None
+
+
+async def test_a_user_held_both_ways_loses_the_app_when_their_access_ends(env: Env) -> None:
+    owner, reader = env.person(), env.person()
+    account = env.extended(owner)
+    with env.change() as world:
+        world.share(reader, account)
+    worker = env.make_worker(Strategy.GROUP)
+    await env.sync(worker)
+    reader_id = reader.external_id or ""
+    env.app(account).user_ids[reader_id] = env.app(account).created  # assigned by hand too
+
+    with env.change() as world:
+        shares.unshare(
+            world.session,
+            world.workspace.id,
+            Subject(member_id=reader.id),
+            Target(account_id=account.id),
+        )
+    tally = await env.sync(worker)
+
+    assert (tally.failed, tally.retrying) == (0, 0)
+    assert reader_id not in env.app(account).user_ids
+    group = group_of(env, account.id)
+    assert group is not None
+    assert group.member_ids == okta_ids(owner)

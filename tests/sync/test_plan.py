@@ -13,6 +13,7 @@ from sync.plan import (
     CreateGroup,
     DeleteApp,
     DeleteGroup,
+    MoveToGroup,
     Op,
     RemoveGroupMember,
     UnassignGroup,
@@ -127,8 +128,8 @@ def test_individual_plan(desired: DesiredApp, actual: ActualApp | None, expected
             [
                 CreateApp("acc", "Mail - Demo", URL),
                 CreateGroup("acc", "Latchkey acc", "Mail - Demo"),
-                AddGroupMember("acc", None, "u1"),
                 AssignGroup("acc", None, None),
+                AddGroupMember("acc", None, "u1"),
             ],
             id="new app and group",
         ),
@@ -149,8 +150,25 @@ def test_individual_plan(desired: DesiredApp, actual: ActualApp | None, expected
                 group=ActualGroup("00g1", frozenset({"u1"}), True),
                 groups=("00g1", "00g9"),
             ),
-            [UnassignGroup("acc", "0oa1", "00g9"), UnassignUser("acc", "0oa1", "u1")],
-            id="from the individual strategy: direct assignments and foreign groups go",
+            [UnassignGroup("acc", "0oa1", "00g9")],
+            # Okta refuses to remove it (403 E0000046) while the group grants it: no call.
+            id="foreign groups go; a wanted user held both ways keeps both",
+        ),
+        pytest.param(
+            want("u1", "u2"),
+            have("u1", "u3", group=ActualGroup("00g1", frozenset(), True)),
+            [
+                MoveToGroup("acc", "0oa1", "00g1", "u1"),
+                AddGroupMember("acc", "00g1", "u2"),
+                UnassignUser("acc", "0oa1", "u3"),
+            ],
+            id="from the individual strategy: a direct assignment goes before the group grants",
+        ),
+        pytest.param(
+            want("u1"),
+            have("u2", group=ActualGroup("00g1", frozenset({"u1", "u2"}), True)),
+            [RemoveGroupMember("acc", "00g1", "u2"), UnassignUser("acc", "0oa1", "u2")],
+            id="a user held both ways loses the membership first, then the direct assignment",
         ),
         pytest.param(
             want("u1"),
@@ -161,8 +179,8 @@ def test_individual_plan(desired: DesiredApp, actual: ActualApp | None, expected
         pytest.param(
             want(remove=True),
             have(group=ActualGroup("00g1", frozenset({"u1"}), True)),
-            [DeleteApp("acc", "0oa1"), DeleteGroup("acc", "00g1")],
-            id="removal deletes the group after the app",
+            [DeleteGroup("acc", "00g1"), DeleteApp("acc", "0oa1")],
+            id="removal deletes the group and the app",
         ),
     ],
 )
@@ -175,3 +193,10 @@ def test_phases_keep_dependent_operations_apart() -> None:
     runs = phases(ops)
     assert [type(op) for op in runs[0]] == [CreateApp, CreateGroup]
     assert {type(op) for op in runs[1]} == {AddGroupMember, AssignGroup}
+
+
+def test_grants_through_groups_go_before_direct_assignments() -> None:
+    ops = diff(want("u1"), have("u1", "u2", groups=("00g9",)), Strategy.INDIVIDUAL)
+    runs = phases(ops)
+    # Okta refuses a direct unassign while a group still grants the user (403 E0000046).
+    assert [[type(op) for op in run] for run in runs] == [[UnassignGroup], [UnassignUser]]

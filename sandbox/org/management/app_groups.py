@@ -33,8 +33,8 @@ class AppGroupsApi:
 
     def _group(self, group_id: str) -> OrgGroup:
         group = self.ctx.state.groups.get(group_id)
-        if group is None:
-            raise not_found(group_id, "UserGroup")
+        if group is None or not fault_injector(self.ctx).gettable(group.created):
+            raise not_found(group_id, "UserGroup")  # a new group may not be there yet
         return group
 
     async def assign(self, request: Request) -> Response:

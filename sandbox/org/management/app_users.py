@@ -17,7 +17,12 @@ from starlette.routing import BaseRoute, Route
 from sandbox.org.context import OrgContext
 from sandbox.org.faults import fault_injector
 from sandbox.org.management.apps import find_app
-from sandbox.org.management.errors import already_assigned, not_found, validation_failed
+from sandbox.org.management.errors import (
+    already_assigned,
+    assigned_through_group,
+    not_found,
+    validation_failed,
+)
 from sandbox.org.management.shapes import app_user_json
 from sandbox.org.management.wire import listing, read_json
 from sandbox.org.state import OrgApp, OrgState, OrgUser, now
@@ -106,9 +111,11 @@ class AppUsersApi:
         )
 
     async def unassign(self, request: Request) -> Response:
-        with self.ctx.state.locked():
+        with self.ctx.state.locked() as state:
             app = find_app(self.ctx, request.path_params["app_id"])
             user_id = request.path_params["user_id"]
+            if any(g.id in app.group_ids for g in state.groups_of(user_id)):
+                raise assigned_through_group(user_id)
             if app.user_ids.pop(user_id, None) is None:
                 raise not_found(user_id, "AppUser")
         return Response(status_code=204)

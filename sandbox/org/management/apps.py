@@ -1,7 +1,8 @@
 """Apps: create a Bookmark app, read, list, replace, activate, deactivate, delete.
 
 Okta (Applications API): `POST /api/v1/apps?activate=true` answers 200 with the whole app; the
-label is 1 to 100 characters; an app is deleted only once INACTIVE (else 403 `E0000056`).
+label is 1 to 100 characters; an app is deleted only once INACTIVE (else 403 `E0000056`), and,
+for a moment after its deactivation, Okta may still answer that 403 (`Consistency.delete_lag`).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ class AppsApi:
     async def delete(self, request: Request) -> Response:
         with self.ctx.state.locked() as state:
             app = find_app(self.ctx, request.path_params["app_id"])
-            if app.status == "ACTIVE":
+            if app.status == "ACTIVE" or not fault_injector(self.ctx).deletable(app.deactivated):
                 raise app_delete_forbidden(app.id)
             del state.apps[app.id]
         return Response(status_code=204)
@@ -156,4 +157,5 @@ class AppsApi:
             if app.status != status:
                 app.status = status
                 app.last_updated = now()
+                app.deactivated = app.last_updated if status == "INACTIVE" else None
         return JSONResponse({})

@@ -90,6 +90,18 @@ def app_delete_forbidden(app_id: str) -> OktaApiError:
     )
 
 
+def assigned_through_group(user_id: str) -> OktaApiError:
+    # https://developer.okta.com/docs/reference/error-codes/ "E0000046: Deactivate application
+    # for user forbidden": a user a group grants the app cannot lose it one by one, even when
+    # also assigned directly; the Admin Console's "Convert assignments" has no public API.
+    return OktaApiError(
+        403,
+        "E0000046",
+        "Deactivate application for user forbidden.",
+        [f"User {user_id} is assigned to the application through a group."],
+    )
+
+
 def already_assigned(user_id: str) -> OktaApiError:
     return OktaApiError(
         409,

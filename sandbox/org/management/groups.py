@@ -1,7 +1,8 @@
 """Groups: list, read, create, replace and delete Okta groups, and their members.
 
 Okta (Groups API): an API client manages groups of type OKTA_GROUP; `BUILT_IN` groups (Everyone)
-refuse changes with 403 `E0000006`. Membership changes answer 204.
+refuse changes with 403 `E0000006`. Membership changes answer 204. A group created a moment ago
+may answer 404 (`Consistency.get_lag`; okta/terraform-provider-okta#647).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class GroupsApi:
 
     def _find(self, group_id: str, *, changing: bool = False) -> OrgGroup:
         group = self.ctx.state.groups.get(group_id)
-        if group is None:
+        if group is None or not fault_injector(self.ctx).gettable(group.created):
             raise not_found(group_id, "UserGroup")
         if changing and group.type != "OKTA_GROUP":
             raise access_denied()

@@ -1,4 +1,4 @@
-"""Okta's cursor pagination: `limit`, an opaque `after` and `Link: <…>; rel="next"`.
+"""Okta's cursor pagination: `limit`, an opaque `after` and `link: <…>; rel="next"`.
 
 The cursor is the id of the last item of the page and items are ordered by id, so a page stays
 correct when items are created or deleted between calls. A full page always links to the next
@@ -43,14 +43,20 @@ def paginate(
     return page, next_after
 
 
-def link_header(base_url: str, request: Request, next_after: str | None) -> str:
-    """`Link` with `self` and, when there is a next page, `next` (RFC 8288)."""
+def link_headers(base_url: str, request: Request, next_after: str | None) -> list[str]:
+    """The `link` values: `self` and, when there is a next page, `next` (RFC 8288).
+
+    Okta sends one `link` header per relation, not one comma-joined header (its API reference,
+    https://developer.okta.com/docs/api/#pagination, shows `link: <…>; rel="self"` and
+    `link: <…>; rel="next"` on two lines): a client that reads only the first header sees
+    `self` and never the next page.
+    """
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
     url = f"{base_url}{request.url.path}"
     links = [f'<{_with_query(url, request.query_params.multi_items())}>; rel="self"']
     if next_after is not None:
         links.append(f'<{_with_query(url, [*query, ("after", next_after)])}>; rel="next"')
-    return ", ".join(links)
+    return links
 
 
 def _with_query(url: str, query: list[tuple[str, str]]) -> str:

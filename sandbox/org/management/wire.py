@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from sandbox.org.management.errors import malformed_body
-from sandbox.org.management.pagination import link_header, page_limit, paginate
+from sandbox.org.management.pagination import link_headers, page_limit, paginate
 
 T = TypeVar("T")
 
@@ -40,7 +40,7 @@ def listing(
 ) -> JSONResponse:
     limit = page_limit(request, default=default_limit, maximum=max_limit)
     page, next_after = paginate(items, key, request.query_params.get("after"), limit)
-    return JSONResponse(
-        [shape(item) for item in page],
-        headers={"Link": link_header(base_url, request, next_after)},
-    )
+    response = JSONResponse([shape(item) for item in page])
+    for link in link_headers(base_url, request, next_after):
+        response.headers.append("link", link)
+    return response

@@ -2,6 +2,14 @@
 
 Discovery (OIDC Discovery §4), authorize (OIDC Core §3.1.2), token (§3.1.3), keys (RFC 7517),
 userinfo (§5.3) and logout (RP-Initiated Logout §2).
+
+Okta signs a user in to an OIDC app only when they are assigned to it, directly or through a
+group; anyone else comes back to the redirect URI with `error=access_denied` and "User is not
+assigned to the client application." (DESIGN.md "Okta facts"; Okta returns every authorize error
+to the redirect URI, https://support.okta.com/help/s/article/Why-am-I-redirected-back-to-my-app-
+instead-of-being-shown-the-OktaHosted-Error-Pages-when-my-OpenID-Connect-app-returns-an-error),
+with `prompt=none` too. A `prompt=none` request without an Okta session
+ends with `login_required` and Okta's own description.
 """
 
 from __future__ import annotations
@@ -9,7 +17,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
-from authlib.oauth2.rfc6749 import OAuth2Error
+from authlib.oauth2.rfc6749 import AccessDeniedError, OAuth2Error
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -90,6 +98,17 @@ def _needs_signin(
     )
 
 
+NOT_ASSIGNED = "User is not assigned to the client application."
+NOT_SIGNED_IN = "The client specified not to prompt, but the user is not logged in."
+
+
+def _assigned(ctx: OrgContext, client_id: str, user_id: str) -> bool:
+    """Whether the user may sign in to the client's app (an ACTIVE app they are assigned to)."""
+    with ctx.state.locked() as state:
+        app = state.apps.get(client_id)
+        return app is not None and app.status == "ACTIVE" and state.is_assigned(app, user_id)
+
+
 def _return_path(request: Request) -> str:
     """The authorize URL to come back to once signed in, without what forced the sign-in."""
     items = [
@@ -118,6 +137,8 @@ def routes(ctx: OrgContext) -> list[BaseRoute]:
         request: Request, req: StarletteOAuth2Request, error: OAuth2Error
     ) -> Response:
         if error.redirect_uri:
+            if error.error == "login_required" and not error.description:
+                error.description = NOT_SIGNED_IN
             return with_issuer(server.handle_error_response(req, error))
         # No redirect URI we can trust (unknown client, unregistered redirect_uri): tell the user.
         return error_page(request, 400, "Bad request", error.description or error.error)
@@ -134,6 +155,14 @@ def routes(ctx: OrgContext) -> list[BaseRoute]:
             return authorize_error(request, req, error)
         if _needs_signin(provider, req, session):
             return signin_redirect(_return_path(request))
+        assert session is not None
+        if not _assigned(ctx, grant.client.get_client_id(), session.user_id):
+            denied = AccessDeniedError(
+                NOT_ASSIGNED,
+                state=req.payload.state,
+                redirect_uri=grant.redirect_uri,
+            )
+            return authorize_error(request, req, denied)
         response = server.create_authorization_response(req, grant_user=session, grant=grant)
         assert isinstance(response, Response)
         return with_issuer(response)

@@ -176,8 +176,8 @@ async def harness(db: Database, vault: Vault, tmp_path: Path) -> AsyncIterator[H
     settings = make_settings(tmp_path)
     assert settings.oidc_client_secret is not None
     org_ctx = OrgContext(base_url=ORG, api_token=secrets.token_urlsafe(16))
-    org_ctx.state.oidc_clients[CLIENT_ID] = OidcClient(
-        CLIENT_ID, settings.oidc_client_secret.reveal(), [settings.oidc_redirect_uri]
+    org_ctx.state.add_oidc_client(
+        OidcClient(CLIENT_ID, settings.oidc_client_secret.reveal(), [settings.oidc_redirect_uri])
     )
     org = create_org_app(org_ctx)
     org_transport = Router({ORG: org})
@@ -185,7 +185,9 @@ async def harness(db: Database, vault: Vault, tmp_path: Path) -> AsyncIterator[H
         workspace_id = workspaces.create_workspace(s, WORKSPACE).id
     ctx = BrokerContext(settings, db.sessions, vault)
     broker = create_app(
-        ctx, oidc_transport=org_transport, okta_check=OktaConnectionCheck(transport=org_transport)
+        ctx,
+        oidc_transport=org_transport,
+        okta_check=OktaConnectionCheck(broker_app_id=CLIENT_ID, transport=org_transport),
     )
     router = Router({BROKER: broker, ORG: org})
     async with httpx.AsyncClient(transport=router) as browser:

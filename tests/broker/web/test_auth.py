@@ -13,7 +13,7 @@ from broker.models import Account, WorkspaceRole
 from broker.services import members
 from broker.session_models import BrokerSession, SignInTransaction
 from sandbox.org.oidc import Misbehaviour, provider_of
-from tests.broker.web.conftest import BROKER, ORG, Harness
+from tests.broker.web.conftest import BROKER, CLIENT_ID, ORG, Harness
 
 pytestmark = pytest.mark.anyio
 
@@ -265,7 +265,7 @@ async def test_a_callback_with_an_error_shows_a_readable_page(harness: Harness) 
     start = await harness.browser.get(f"{BROKER}/auth/login")
     state = query_of(start.headers["location"])["state"]
     params = {
-        "error": "access_denied",
+        "error": "server_error",
         "error_description": "<script>alert(1)</script>",
         "state": state,
     }
@@ -273,10 +273,39 @@ async def test_a_callback_with_an_error_shows_a_readable_page(harness: Harness) 
 
     assert response.status_code == 400
     assert "Okta did not sign you in" in response.text
-    assert "access_denied" in response.text
+    assert "server_error" in response.text
     assert "<script>" not in response.text
     with harness.ctx.sessions() as s:  # the transaction is spent
         assert s.scalar(select(func.count()).select_from(SignInTransaction)) == 0
+
+
+async def test_an_okta_user_not_assigned_to_latchkey_is_told_what_to_ask_for(
+    harness: Harness,
+) -> None:
+    # Okta refuses a user not assigned to the OIDC app, at the redirect URI (access_denied).
+    user = harness.org_ctx.state.add_user("newcomer@example.com")
+    harness.member_for(user)
+    app = harness.org_ctx.state.apps[CLIENT_ID]
+    app.group_ids.clear()
+    await harness.okta_session(user)
+
+    start = await harness.browser.get(f"{BROKER}/auth/login")
+    authorized = await harness.browser.get(start.headers["location"])
+    assert query_of(authorized.headers["location"])["error"] == "access_denied"
+    response = await harness.browser.get(authorized.headers["location"])
+
+    assert response.status_code == 403
+    assert "You are not assigned to Latchkey in Okta" in response.text
+    assert "Ask your Okta administrator" in response.text
+    assert CLIENT_ID in response.text
+    assert harness.session_cookie() is None
+
+    app.user_ids[user.id] = user.created  # the admin assigns them: the next try signs them in
+    start = await harness.browser.get(f"{BROKER}/auth/login")
+    authorized = await harness.browser.get(start.headers["location"])
+    signed_in = await harness.browser.get(authorized.headers["location"])
+    assert signed_in.status_code == 303
+    assert harness.session_cookie() is not None
 
 
 @pytest.mark.parametrize(

@@ -137,8 +137,8 @@ def params_of(url: str) -> dict[str, str]:
 @pytest.fixture
 async def org() -> AsyncIterator[Org]:
     ctx = OrgContext(base_url=ORG, api_token="t")
-    ctx.state.oidc_clients[CLIENT_ID] = OidcClient(
-        CLIENT_ID, SECRET, [REDIRECT], post_logout_redirect_uris=[AFTER_LOGOUT]
+    ctx.state.add_oidc_client(
+        OidcClient(CLIENT_ID, SECRET, [REDIRECT], post_logout_redirect_uris=[AFTER_LOGOUT])
     )
     user = ctx.state.add_user(
         "ada@example.com", first_name="Ada", last_name="Lovelace", password=PASSWORD
@@ -237,8 +237,50 @@ async def test_prompt_none_without_a_session_returns_login_required(org: Org) ->
     assert location.startswith(REDIRECT)
     params = params_of(location)
     assert params["error"] == "login_required"
+    assert params["error_description"] == (
+        "The client specified not to prompt, but the user is not logged in."
+    )
     assert params["state"] == state
     assert params["iss"] == ORG
+
+
+def _unassign_everyone(org: Org) -> None:
+    app = org.ctx.state.apps[CLIENT_ID]
+    app.group_ids.pop(org.ctx.state.everyone().id)
+
+
+@pytest.mark.parametrize("prompt", [None, "none"])
+async def test_a_user_not_assigned_to_the_client_is_sent_back_with_access_denied(
+    org: Org, prompt: str | None
+) -> None:
+    await org.code_response()  # signed in to Okta while still assigned (through Everyone)
+    _unassign_everyone(org)
+
+    url, state, _ = org.authorization_url(**({"prompt": prompt} if prompt else {}))
+    response = await org.browser.get(url)
+
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location.startswith(REDIRECT)
+    params = params_of(location)
+    assert params["error"] == "access_denied"
+    assert params["error_description"] == "User is not assigned to the client application."
+    assert (params["state"], params["iss"]) == (state, ORG)
+    assert "code" not in params
+
+
+async def test_an_assignment_directly_or_through_a_group_lets_the_user_in(org: Org) -> None:
+    _unassign_everyone(org)
+    app = org.ctx.state.apps[CLIENT_ID]
+    app.user_ids[org.user.id] = org.ctx.state.users[org.user.id].created
+    assert "code" in params_of((await org.code_response())[0])
+
+    app.user_ids.clear()
+    team = org.ctx.state.add_group("Latchkey users")
+    team.member_ids.add(org.user.id)
+    app.group_ids[team.id] = team.created
+    url, _, _ = org.authorization_url()
+    assert "code" in params_of((await org.browser.get(url)).headers["location"])
 
 
 async def test_prompt_login_asks_a_signed_in_user_again(org: Org) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -17,7 +18,16 @@ from starlette.routing import Route
 
 from sandbox.org import scim_client, scim_control
 from sandbox.org.context import OrgContext
-from sandbox.org.scim_client import PATCH_OP, SCIM_JSON, ScimClient, ScimHTTPError, ScimRateLimited
+from sandbox.org.limits import org_clock
+from sandbox.org.scim_client import (
+    PATCH_OP,
+    SCIM_JSON,
+    SCIM_JSON_UTF8,
+    ScimClient,
+    ScimHTTPError,
+    ScimRateLimited,
+)
+from sandbox.org.scim_control import target_of
 from sandbox.org.state import OrgState, OrgUser
 
 BASE = "http://127.0.0.1:8400/scim/v2"
@@ -44,6 +54,7 @@ class FakeScimServer:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     throttle: int = 0  # answer this many next requests with 429
+    retry_after: str | None = "7"  # the 429's Retry-After (None: no header)
     fail_with: dict[str, Response] = field(default_factory=dict)  # method -> next answer
 
     def app(self) -> Starlette:
@@ -63,7 +74,8 @@ class FakeScimServer:
                 return self.fail_with.pop(request.method)
             if self.throttle:
                 self.throttle -= 1
-                return JSONResponse({"detail": "slow down"}, 429, headers={"Retry-After": "7"})
+                named = {"Retry-After": self.retry_after} if self.retry_after else {}
+                return JSONResponse({"detail": "slow down"}, 429, headers=named)
             return self.answer(
                 request.method, request.path_params, request, json.loads(raw or b"null")
             )
@@ -158,7 +170,7 @@ async def test_a_new_user_is_looked_up_then_created_as_okta_does(put: Setup) -> 
     assert lookup.query == "filter=userName%20eq%20%22ada%40example.com%22&startIndex=1&count=100"
     assert lookup.body is None
     assert (create.method, create.path) == ("POST", "/Users")
-    assert create.content_type == SCIM_JSON
+    assert create.content_type == SCIM_JSON_UTF8
     assert create.authorization == f"Bearer {TOKEN}"
     body = dict(create.body)
     assert len(body.pop("password")) == 8
@@ -208,7 +220,7 @@ async def test_deactivation_by_patch_replaces_active_without_a_path(patch: Setup
     await patch.client.deactivate_user(patch.ada)
     last = patch.server.seen[-1]
     assert (last.method, last.path) == ("PATCH", f"/Users/{scim_id}")
-    assert last.content_type == SCIM_JSON
+    assert last.content_type == SCIM_JSON_UTF8
     assert last.body == {
         "schemas": [PATCH_OP],
         "Operations": [{"op": "replace", "value": {"active": False}}],
@@ -227,12 +239,19 @@ async def test_a_429_is_retried_after_retry_after(put: Setup) -> None:
     assert put.slept == [7.0, 7.0]
 
 
+async def test_a_429_without_retry_after_waits_five_minutes_doubling(put: Setup) -> None:
+    put.server.throttle = 3
+    put.server.retry_after = None
+    await put.client.push_user(put.ada)
+    assert put.slept == [300.0, 600.0, 1200.0]
+
+
 async def test_a_429_that_never_ends_raises_rate_limited(put: Setup) -> None:
     put.server.throttle = 100
     with pytest.raises(ScimRateLimited) as caught:
         await put.client.push_user(put.ada)
     assert caught.value.status == 429
-    assert len(put.server.seen) == 5
+    assert len(put.server.seen) == 10  # Okta's provisioning tries 10 times in all
 
 
 async def test_group_push_creates_then_patches_members_by_their_scim_ids(patch: Setup) -> None:
@@ -248,7 +267,7 @@ async def test_group_push_creates_then_patches_members_by_their_scim_ids(patch: 
         "members": [],
     }
     assert (add.method, add.path) == ("PATCH", f"/Groups/{group_id}")
-    assert add.content_type == SCIM_JSON
+    assert add.content_type == SCIM_JSON_UTF8
     members = sorted(
         [
             {"value": ada_id, "display": "ada@example.com"},
@@ -258,7 +277,11 @@ async def test_group_push_creates_then_patches_members_by_their_scim_ids(patch: 
     )
     assert add.body == {
         "schemas": [PATCH_OP],
-        "Operations": [{"op": "add", "path": "members", "value": members}],
+        "Operations": [
+            # Okta's Group Push names the group again with every membership update.
+            {"op": "replace", "value": {"id": group_id, "displayName": "Sales"}},
+            {"op": "add", "path": "members", "value": members},
+        ],
     }
 
     carol = patch.state.add_user("carol@example.com")
@@ -356,3 +379,13 @@ async def test_the_control_plane_configures_the_target_and_pushes(put: Setup) ->
         }
         assert (await http.delete(f"/_sandbox/scim/groups/{group.id}")).json()["deleted"] is True
         assert calls(server)[-1] == ("DELETE", f"/Groups/{pushed_group['scimId']}")
+
+
+async def test_the_orgs_scim_waits_pass_on_its_scaled_clock() -> None:
+    ctx = OrgContext(base_url="http://org.test", api_token="t")
+    org_clock(ctx).set_scale(3000)
+    started = time.monotonic()
+
+    await target_of(ctx).sleep(300.0)  # Okta's five minutes
+
+    assert time.monotonic() - started < 1.0

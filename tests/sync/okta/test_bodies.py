@@ -20,7 +20,7 @@ from sync.okta.bodies import (
     app_user_body,
     bookmark_app_body,
     group_body,
-    relabelled_app_body,
+    updated_app_body,
 )
 
 SPEC = Path(
@@ -75,8 +75,8 @@ def test_the_bookmark_app_body_is_an_okta_bookmark_application(spec: dict[str, A
     }
 
 
-def test_the_relabelled_body_keeps_the_app_and_drops_its_links(spec: dict[str, Any]) -> None:
-    current = {
+def test_the_updated_body_keeps_the_app_and_drops_its_links(spec: dict[str, Any]) -> None:
+    current: dict[str, Any] = {
         **bookmark_app_body("Old - Site", LAUNCH),
         "id": "0oa1",
         "status": "ACTIVE",
@@ -84,13 +84,15 @@ def test_the_relabelled_body_keeps_the_app_and_drops_its_links(spec: dict[str, A
         "_links": {"self": {"href": "https://acme.okta.com/api/v1/apps/0oa1"}},
     }
 
-    body = relabelled_app_body(current, "New - Site")
+    body = updated_app_body(current, "New - Site", LAUNCH + "moved")
 
     validate(spec, "/api/v1/apps/{appId}", "put", body)
     assert body["label"] == "New - Site"
+    assert body["settings"]["app"] == {"url": LAUNCH + "moved", "requestIntegration": False}
     assert {"id", "status", "_links"}.isdisjoint(body)
     assert body["visibility"] == current["visibility"]
-    assert current["label"] == "Old - Site"  # the app read from Okta is left as it was
+    # The app read from Okta is left as it was.
+    assert (current["label"], current["settings"]["app"]["url"]) == ("Old - Site", LAUNCH)
 
 
 def test_group_and_assignment_bodies_match_their_endpoints(spec: dict[str, Any]) -> None:

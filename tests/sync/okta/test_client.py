@@ -60,21 +60,33 @@ async def test_list_bookmark_apps_pages_through_all_and_filters_by_prefix(
     assert (await org.calls())["apps"]["calls"] == 4  # 200 + 6 apps: two pages, twice
 
 
-async def test_update_app_label_puts_the_whole_app_back_with_the_new_label(
+async def test_update_app_puts_the_whole_app_back_with_the_new_label(
     okta: OktaClient, org: Org
 ) -> None:
     app = await okta.create_bookmark_app("Old - Site", launch_url("acc1"))
 
-    renamed = await okta.update_app_label(app, "New - Site")
+    renamed = await okta.update_app(app, "New - Site", launch_url("acc1"))
 
     assert (renamed.id, renamed.label, renamed.url) == (app.id, "New - Site", app.url)
     assert (await org.app_state(app.id))["label"] == "New - Site"
 
 
-async def test_update_app_label_to_the_same_label_makes_no_call(okta: OktaClient) -> None:
+async def test_update_app_restores_a_launch_url_changed_by_hand_with_the_same_label(
+    okta: OktaClient, org: Org
+) -> None:
+    app = await okta.create_bookmark_app("Same - Site", launch_url("acc1"))
+    moved = OktaApp.from_json({**app.raw, "settings": {"app": {"url": "https://evil.example"}}})
+
+    restored = await okta.update_app(moved, "Same - Site", launch_url("acc1"))
+
+    assert restored.url == launch_url("acc1")
+    assert (await org.app_state(app.id))["settings"]["app"]["url"] == launch_url("acc1")
+
+
+async def test_update_app_to_what_it_already_is_makes_no_call(okta: OktaClient) -> None:
     app = await okta.create_bookmark_app("Same - Site", launch_url("acc1"))
 
-    assert await okta.update_app_label(app, "Same - Site") is app
+    assert await okta.update_app(app, "Same - Site", launch_url("acc1")) is app
     assert "app" not in okta.limiter.stats()  # no GET, PUT or DELETE of one app was made
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from datetime import UTC, datetime
 from email.utils import formatdate
 
 import anyio
@@ -14,7 +15,7 @@ import pytest
 from sandbox.seed import seed_user
 from sync.okta.auth import SSWS
 from sync.okta.client import OktaClient
-from sync.okta.errors import OktaTimeout, RateLimited, ServerError
+from sync.okta.errors import Forbidden, OktaTimeout, RateLimited, ServerError
 from sync.okta.limiter import Limiter, LimiterSettings
 from tests.sync.okta.sandbox_org import ORG_URL, Org, VirtualClock, launch_url
 
@@ -211,6 +212,49 @@ async def test_a_404_right_after_create_is_retried_until_the_app_shows(
 
     assert okta.limiter.stats()["apps"].calls > 2  # 404s, then the assignment
     assert (await org.app_state(app.id))["users"] == [OWNER]
+
+
+async def test_a_404_right_after_creating_a_group_is_retried_until_it_shows(
+    org: Org, clock: VirtualClock
+) -> None:
+    await org.control.put("/consistency", json={"get_lag": 2.0})
+    async with org.client() as okta:
+        group = await okta.create_group("Latchkey acc1", "Fresh - Site")
+        clock.t = org.ctx.state.groups[group.id].created.timestamp()
+
+        await okta.add_group_member(group.id, OWNER)
+        assert await okta.list_group_member_ids(group.id) == {OWNER}
+
+    assert okta.limiter.stats()["groups"].calls > 3  # the create, 404s, the member, the list
+
+
+async def test_a_delete_refused_right_after_our_deactivate_is_retried(
+    org: Org, clock: VirtualClock
+) -> None:
+    await org.control.put("/consistency", json={"delete_lag": 2.0})
+    async with org.client() as okta:
+        app = await okta.create_bookmark_app("Leaving - Site", launch_url("acc1"))
+        clock.t = datetime.now(UTC).timestamp()  # the org's "just now", as it stamps changes
+
+        await okta.delete_app(app)
+
+    assert app.id not in org.ctx.state.apps
+    assert okta.limiter.stats()["app"].calls > 1  # refused (403 E0000056), then deleted
+
+
+async def test_a_delete_still_refused_after_the_grace_is_an_error(
+    org: Org, clock: VirtualClock
+) -> None:
+    await org.control.put("/consistency", json={"delete_lag": 3600.0})
+    async with org.client() as okta:
+        app = await okta.create_bookmark_app("Stuck - Site", launch_url("acc1"))
+        clock.t = datetime.now(UTC).timestamp()
+
+        with pytest.raises(Forbidden) as refused:
+            await okta.delete_app(app)
+
+    assert refused.value.error_code == "E0000056"
+    assert org.ctx.state.apps[app.id].status == "INACTIVE"
 
 
 async def test_a_404_of_an_app_this_client_did_not_just_create_is_believed(org: Org) -> None:

@@ -38,7 +38,7 @@ def worker(site: Site) -> Worker:
         site.harness.vault,
         BROKER,
         make_client=client_maker(transport=site.harness.org_transport),
-        settings=WorkerSettings(apply=ApplySettings(created_404_delay=0.05), backoff_base_s=0.0),
+        settings=WorkerSettings(apply=ApplySettings(), backoff_base_s=0.0),
     )
 
 

@@ -208,6 +208,8 @@ async def test_test_connection_against_the_sandbox_says_ok(site: Site) -> None:
 
     assert answer.status_code == 200
     assert "Connection OK" in answer.text
+    # And what the token may do with Latchkey's own OIDC app (assigned to Everyone here).
+    assert "The token can read Latchkey&#39;s app" in answer.text
     assert "Okta accepted it on" in answer.text
     assert workspace(site.harness).okta_token_status is TokenStatus.OK
     assert site.harness.org_ctx.api_token not in answer.text

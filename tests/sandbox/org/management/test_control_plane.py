@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from sandbox.seed import SEED_USERS, seed_user
+from sandbox.seed import BROKER_CLIENT, SEED_USERS, seed_user
 from sandbox.serve import RunningOrg
 from tests.sandbox.org.management.okta_bodies import MakeApp
 
@@ -62,7 +62,8 @@ def test_reset_empties_the_org_and_puts_the_seed_back(
 
     state = control.post("/reset").json()
 
-    assert state["apps"] == []
+    # Only the seed's app is left: the broker's OIDC client, assigned to Everyone.
+    assert [a["id"] for a in state["apps"]] == [BROKER_CLIENT.client_id]
     assert sorted(u["login"] for u in state["users"]) == sorted(u.login for u in SEED_USERS)
     assert control.get("/faults").json() == []
     assert org.ctx.state.oidc_clients

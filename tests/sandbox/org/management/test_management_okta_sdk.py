@@ -91,7 +91,9 @@ def test_the_sdk_lists_every_page_by_the_after_cursor(
         after: str | None = None
         async with Client(sdk_config) as client:
             while True:
-                apps, response, error = await client.list_applications(limit=2, after=after)
+                apps, response, error = await client.list_applications(
+                    limit=2, after=after, filter='name eq "bookmark"'
+                )
                 assert error is None
                 labels += [a.label for a in apps]
                 pages += 1
