@@ -86,11 +86,11 @@ describe("refusal reasons", () => {
 
 describe("pageSteps", () => {
   const cases = [
-    ["single.html", { username: true, password: true, code: false }],
-    ["two-step-username.html", { username: true, password: false, code: false }],
-    ["two-step-password.html", { username: false, password: true, code: false }],
-    ["code-split.html", { username: false, password: false, code: true }],
-    ["new-password.html", { username: false, password: false, code: false }],
+    ["single.html", { username: true, identifier: false, password: true, code: false }],
+    ["two-step-username.html", { username: true, identifier: false, password: false, code: false }],
+    ["two-step-password.html", { username: false, identifier: false, password: true, code: false }],
+    ["code-split.html", { username: false, identifier: false, password: false, code: true }],
+    ["new-password.html", { username: false, identifier: false, password: false, code: false }],
   ];
   for (const [name, steps] of cases) {
     it(`reads ${name} as ${JSON.stringify(steps)}`, () => {

@@ -22,8 +22,10 @@ describe("readPage", () => {
     assert.deepEqual(readPage(document, view, ORIGIN), {
       origin: ORIGIN,
       username: true,
+      identifier: false,
       password: true,
       code: false,
+      usernameFilled: false,
       error: false,
     });
   });
