@@ -21,7 +21,15 @@ import {
   maxLength,
   tagOf,
 } from "./dom.js";
-import { LOGIN_TEXT, isNever, isNewPassword, pageHeadings, scopeIntent, scopeOf } from "./intent.js";
+import {
+  LOGIN_TEXT,
+  isNever,
+  isNewPassword,
+  neverClassOf,
+  pageHeadings,
+  scopeIntent,
+  scopeOf,
+} from "./intent.js";
 import { refusalReason } from "./visibility.js";
 
 export { autofillToken, collectInputs, formOf, labelText, sameOriginFrameDocument } from "./dom.js";
@@ -106,8 +114,16 @@ function identifierEvidence(el, intent) {
   if (autofillToken(el) === "username" || autofillTokens(el).includes("webauthn")) {
     return true;
   }
+  if (intent === "login") {
+    return true;
+  }
+  // A page about something else (a reset, a sign-up, a newsletter) lends no evidence.
+  const page = pageHeadings(el);
+  if (neverClassOf(page)) {
+    return false;
+  }
   const own = `${el.getAttribute("name") || ""} ${el.getAttribute("id") || ""} ${hints(el)}`;
-  return intent === "login" || LOGIN_NAME.test(own) || LOGIN_TEXT.test(pageHeadings(el));
+  return LOGIN_NAME.test(own) || LOGIN_TEXT.test(page);
 }
 
 function chooseCode(usable, view, password) {

@@ -24,7 +24,7 @@ export const SUBMIT_TEXT =
   /sign.?in|log.?in|log.?on|sign.?on|\bnext\b|continue|verify|submit|weiter|suivant|anmelden|connexion/i;
 // Words that put a form in a class that is never filled, checked in this order.
 const NEVER_WORDS = [
-  ["new_password", /forgot|reset.{0,16}password|change.{0,16}password|new.?password|update.{0,16}password/i],
+  ["new_password", /forgot|reset.{0,16}(password|link)|change.{0,16}password|new.?password|update.{0,16}password|recover/i],
   ["signup", /sign.?up|regist|create.{0,16}account|join\b|enrol/i],
   ["newsletter", /newsletter|subscri/i],
   ["search", /search/i],
@@ -135,7 +135,7 @@ function structuralClass(fields) {
   return form && (form.getAttribute("role") || "").toLowerCase() === "search" ? "search" : null;
 }
 
-function neverClassOf(text) {
+export function neverClassOf(text) {
   for (const [kind, words] of NEVER_WORDS) {
     if (words.test(text)) {
       return kind;
