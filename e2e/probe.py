@@ -2,6 +2,7 @@
 autofill tests that launch through the broker with the real extension (Chromium and Firefox).
 
     GET  /probe/<name>          a fixture page (the account's login URL)
+    GET  /fixtures/<name>.html  a fixture page by file name (what fixtures put in their frames)
     ANY  /probe/<name>/next     records the request, then serves the fixture <name> (the next
                                 step of a multi-page login, e.g. username then email)
     GET  /_log                  what was received, as JSON (never a page of the test itself)
@@ -61,6 +62,8 @@ async def _record(log: ProbeLog, request: Request) -> None:
     if request.url.path in _BROWSER_OWN:
         return
     form: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        form.setdefault(key, []).append(value)
     if request.method not in ("GET", "HEAD"):
         body = await request.form()
         for key, value in body.multi_items():
@@ -70,6 +73,11 @@ async def _record(log: ProbeLog, request: Request) -> None:
 
 def create_probe_app(log: ProbeLog) -> Starlette:
     async def page(request: Request) -> Response:
+        await _record(log, request)
+        found = _fixture(request.path_params["name"])
+        return found if found is not None else HTMLResponse("Not Found", status_code=404)
+
+    async def by_file_name(request: Request) -> Response:
         await _record(log, request)
         found = _fixture(request.path_params["name"])
         return found if found is not None else HTMLResponse("Not Found", status_code=404)
@@ -90,6 +98,7 @@ def create_probe_app(log: ProbeLog) -> Starlette:
             Route("/_log", read_log, methods=["GET", "DELETE"]),
             Route("/probe/{name}", page, methods=["GET"]),
             Route("/probe/{name}/next", page, methods=methods),
+            Route("/fixtures/{name}.html", by_file_name, methods=["GET"]),
             Route("/{path:path}", anything, methods=methods),
         ]
     )
