@@ -80,6 +80,11 @@ class Case:
     def must_fill(self) -> bool:
         return bool(self.receives)
 
+    @property
+    def key(self) -> str:
+        """The account's app name in the broker (apart from the demo sites' keys)."""
+        return f"probe-{self.page}"
+
 
 def _digits(names: Sequence[str]) -> dict[str, str]:
     return {n: f"code:{i}" for i, n in enumerate(names)}
@@ -192,7 +197,7 @@ class World:
     url: str
     broker: RunningBroker
     log: ProbeLog
-    seeds: dict[str, SiteSeed] = field(default_factory=dict)  # by probe page or demo site key
+    seeds: dict[str, SiteSeed] = field(default_factory=dict)  # by case key or demo site key
 
     def launch_url(self, key: str) -> str:
         return self.broker.launch_url(key)
@@ -200,7 +205,7 @@ class World:
 
 def _probe_seed(case: Case) -> SiteSeed:
     return SiteSeed(
-        site=case.page,
+        site=case.key,
         name=f"Probe {case.page}",
         login_path=f"/probe/{case.page}",
         username=USERNAME,
@@ -231,6 +236,7 @@ def serve_world(data_dir: Path, extension_origins: tuple[str, ...]) -> Iterator[
     with serve(lambda _url: app) as url:
         # The demo's three first (seed_demo shares them as the demo expects), then the probes.
         seeds = [*demo, *probes]
+        assert len({s.site for s in seeds}) == len(seeds), "one account per key"
         with serve_broker(data_dir, url, seeds, extension_origins=extension_origins) as broker:
             yield World(url, broker, log, {s.site: s for s in seeds})
 
@@ -256,10 +262,10 @@ def wait_for_launch(launcher: Launcher, known: set[str]) -> dict[str, Any]:
 
 def run_case(world: World, launcher: Launcher, case: Case) -> None:
     """Launch the case's account and check what the site received, or that nothing happened."""
-    seed = world.seeds[case.page]
+    seed = world.seeds[case.key]
     world.log.received.clear()
     known = {str(r.get("launchId")) for r in launcher.launches()}
-    tab = launcher.open(world.launch_url(case.page))
+    tab = launcher.open(world.launch_url(case.key))
     try:
         record = wait_for_launch(launcher, known)
         assert (record["outcome"], record["reason"]) == (case.outcome, None), record

@@ -14,7 +14,9 @@ import { loadLastLaunch, loadLaunches } from "./store.js";
 const isText = (value, max) => typeof value === "string" && value.length > 0 && value.length <= max;
 const isFlag = (value) => typeof value === "boolean";
 // What the agent says of a page (lib/page.js readPage, plus `settled` from the agent itself).
-const PAGE_FLAGS = ["username", "identifier", "password", "code", "usernameFilled", "error", "settled"];
+const PAGE_FLAGS = [
+  "username", "identifier", "password", "code", "usernameFilled", "codeFilled", "error", "settled",
+];
 
 function senderOrigin(sender) {
   if (typeof sender.origin === "string") {

@@ -83,7 +83,8 @@ chrome.runtime.onMessage.addListener((message, sender) => {
   if (sender.id !== chrome.runtime.id || sender.tab || !message || message.command !== "agent.run") {
     return;
   }
-  if (!stopped && Array.isArray(message.actions)) {
+  // Not before this document's agent knows its origin (a code answer may reach a new page first).
+  if (!stopped && expected !== null && Array.isArray(message.actions)) {
     run({ active: true, actions: message.actions });
   }
 });

@@ -3,8 +3,8 @@
 // The background holds one flow per launch tab and persists it (JSON) in chrome.storage.session,
 // so a restarted service worker resumes where it was. Each event returns the next state and the
 // actions to carry out; nothing here touches the browser. Transitions are driven by what the
-// page shows now (`{origin, username, identifier, password, code, usernameFilled, error,
-// settled}` from the content script):
+// page shows now (`{origin, username, identifier, password, code, usernameFilled, codeFilled,
+// error, settled}` from the content script):
 //
 //   awaiting_username ──(username only: fill, submit)──────────────▶ awaiting_password
 //   awaiting_username ──(username + password: fill both, submit)───▶ submitted
@@ -134,7 +134,8 @@ function identifierStep(state, now, field) {
 /**
  * What the page shows now.
  * @param {{origin: string, username: boolean, identifier?: boolean, password: boolean,
- *          code: boolean, usernameFilled?: boolean, error?: boolean, settled?: boolean}} page
+ *          code: boolean, usernameFilled?: boolean, codeFilled?: boolean, error?: boolean,
+ *          settled?: boolean}} page
  */
 export function observe(state, page, now) {
   const timed = tick(state, now);
@@ -151,6 +152,9 @@ export function observe(state, page, now) {
     }
     if (state.phase === PHASES.AWAITING_CODE) {
       return wait(state); // already asked the broker
+    }
+    if (state.codePending && page.codeFilled && !page.error) {
+      return wait(state); // the code just sent, still on screen while the site answers
     }
     if (sent.code >= state.limits.codeAttempts) {
       return end(state, PHASES.FAILED, OUTCOMES.CODE_REJECTED, null, now);

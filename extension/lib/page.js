@@ -44,9 +44,10 @@ function showsError(doc, view, fields) {
 
 /**
  * What the flow needs to know of the page now: `{origin, username, identifier, password, code,
- * usernameFilled, error}`. The origin is the live one, so the background can refuse a page that
+ * usernameFilled, codeFilled, error}`. The origin is the live one, so the background can refuse a page that
  * is not the account's. `usernameFilled`: the identifier field shown already holds a value (the
- * step sent a moment ago, still on screen), as opposed to a new, empty identifier step.
+ * step sent a moment ago, still on screen), as opposed to a new, empty identifier step;
+ * `codeFilled`, the same for the code (a code just submitted, the next page not there yet).
  */
 export function readPage(doc, view, expectedOrigin, options = {}) {
   const fields = fieldsOf(doc, view, expectedOrigin, options);
@@ -55,6 +56,7 @@ export function readPage(doc, view, expectedOrigin, options = {}) {
     origin: liveOrigin(doc, view),
     ...pageSteps(fields),
     usernameFilled: Boolean(shown && shown.value),
+    codeFilled: fields.code.length > 0 && fields.code.every((el) => Boolean(el.value)),
     error: showsError(doc, view, fields),
   };
 }

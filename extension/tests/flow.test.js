@@ -256,6 +256,20 @@ describe("recall", () => {
   });
 });
 
+describe("a code just submitted", () => {
+  it("still on screen, filled, while the site answers: wait, do not fetch another", () => {
+    const { state, trace } = run(launch({ hasCode: true }), [
+      ["page", page({ code: true }), 10],
+      ["code", "123456", 20],
+      ["page", page({ code: true, codeFilled: true }), 200],
+      ["page", page(), 600],
+    ]);
+    assert.deepEqual(trace.map(([phase, actions]) => [phase, actions.length]),
+      [["awaiting_code", 1], ["submitted", 2], ["submitted", 0], ["done", 1]]);
+    assert.equal(state.outcome, "signed_in");
+  });
+});
+
 describe("flow timeouts", () => {
   it("a page that never shows a login field times out after the step limit", () => {
     const { state, trace } = run(launch(), [

@@ -26,6 +26,7 @@ describe("readPage", () => {
       password: true,
       code: false,
       usernameFilled: false,
+      codeFilled: false,
       error: false,
     });
   });
