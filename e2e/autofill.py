@@ -35,7 +35,8 @@ _OUTCOME_TIMEOUT_S = 30.0
 RECORDER = """() => {
   const seen = [];
   Object.defineProperty(window, "__probe", { value: seen });
-  const name = (t) => (t && t.getAttribute && (t.getAttribute("name") || t.id)) || String(t && t.nodeName);
+  const name = (t) =>
+    (t && t.getAttribute && (t.getAttribute("name") || t.id)) || String(t && t.nodeName);
   for (const type of ["input", "change", "submit", "click", "keydown"]) {
     window.addEventListener(type, (e) => seen.push(`${type}:${name(e.target)}`), true);
   }
@@ -50,8 +51,9 @@ CHANGED_FIELDS = """(() => {
   const changed = [];
   for (const doc of docs) {
     for (const i of doc.querySelectorAll("input")) {
-      const now = i.type === "checkbox" || i.type === "radio" ? String(i.checked) : i.value;
-      const was = i.type === "checkbox" || i.type === "radio" ? String(i.defaultChecked) : i.defaultValue;
+      const box = i.type === "checkbox" || i.type === "radio";
+      const now = box ? String(i.checked) : i.value;
+      const was = box ? String(i.defaultChecked) : i.defaultValue;
       if (now !== was) changed.push(i.name || i.id);
     }
   }
@@ -156,7 +158,9 @@ _NOT_LOGIN = "not_a_login_page"
 MUST_NOT: tuple[Case, ...] = (
     Case("signup", "a sign-up form (no new-password token)", outcome=_NOT_LOGIN),
     Case("new-password", "a sign-up form with new-password fields", outcome=_NOT_LOGIN),
-    Case("change-password", "a change-password form, current password included", outcome=_NOT_LOGIN),
+    Case(
+        "change-password", "a change-password form, current password included", outcome=_NOT_LOGIN
+    ),
     Case("reset-password", "a reset-password form", outcome=_NOT_LOGIN),
     Case("newsletter", "a newsletter form on the account's origin", outcome=_NOT_LOGIN),
     Case("search", "a search form on a page titled sign in", outcome=_NOT_LOGIN),
@@ -166,7 +170,9 @@ MUST_NOT: tuple[Case, ...] = (
     Case("codes-not-ours", "promo, coupon, invite, area codes", with_code=True, outcome=_NOT_LOGIN),
     Case("lone-email", "a lone email field with no login evidence", outcome=_NOT_LOGIN),
     Case("formless-nav-login", "formless, with Login controls in the menu", outcome=_NOT_LOGIN),
-    Case("frame-sandboxed-no-forms", "a login in a frame sandboxed without forms", outcome=_NOT_LOGIN),
+    Case(
+        "frame-sandboxed-no-forms", "a login in a frame sandboxed without forms", outcome=_NOT_LOGIN
+    ),
     Case("code-one-box", "a code step for an account without a code", outcome="code_not_available"),
 )
 CASES = MUST_FILL + MUST_NOT
@@ -271,7 +277,8 @@ def run_case(world: World, launcher: Launcher, case: Case) -> None:
         assert (record["outcome"], record["reason"]) == (case.outcome, None), record
         assert record["account"] == seed.name
         stored = repr(launcher.launches())
-        assert seed.password not in stored and USERNAME not in stored, "no secret in the record"
+        assert seed.password not in stored, "no password in the record"
+        assert USERNAME not in stored, "no username in the record"
         if case.must_fill:
             _check_received(world, case, seed)
         else:
@@ -299,7 +306,8 @@ def _check_received(world: World, case: Case, seed: SiteSeed) -> None:
     for post, expect in zip(posts, case.receives, strict=True):
         for name, kind in expect.fields.items():
             sent = post.form.get(name, [])
-            assert len(sent) == 1 and sent[0] in _value_for(kind, seed, codes), (name, kind)
+            assert len(sent) == 1, (name, sent)
+            assert sent[0] in _value_for(kind, seed, codes), (name, kind)
         if any(kind.startswith("code:") for kind in expect.fields.values()):
             # Digit by digit, and the digits make one code: the whole code was verified.
             code = "".join(post.form[n][0] for n in expect.fields)

@@ -21,10 +21,11 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.sync.client import ClientConnection, connect
 
@@ -152,8 +153,6 @@ class Firefox:
         self.bidi.send("script.removePreloadScript", {"script": script})
 
     def set_cookie(self, url: str, name: str, value: str) -> None:
-        from urllib.parse import urlsplit
-
         host = urlsplit(url).hostname or "127.0.0.1"
         self.bidi.send(
             "storage.setCookie",
@@ -192,7 +191,7 @@ def launch_firefox(
     profile.mkdir(parents=True, exist_ok=True)
     _write_prefs(profile)
     port = _free_port()
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603  (the configured Firefox, fixed arguments)
         [
             executable,
             "--headless",
@@ -217,10 +216,9 @@ def launch_firefox(
                 {"extensionData": {"type": "path", "path": str(extension_dir)}},
             )
             yield Firefox(bidi)
-            try:
+            # Firefox may close the socket as it ends the session.
+            with suppress(BiDiError, OSError):
                 bidi.send("session.end")
-            except (BiDiError, OSError):
-                pass  # Firefox may close the socket as it ends the session
     finally:
         process.terminate()
         try:

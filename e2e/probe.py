@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from e2e.pages import FIXTURE_DIRS, _NAME
+from e2e.pages import _NAME, FIXTURE_DIRS
 
 RECEIVED_PAGE = (
     "<!doctype html><html><head><title>Welcome</title></head>"
@@ -66,8 +66,8 @@ async def _record(log: ProbeLog, request: Request) -> None:
         form.setdefault(key, []).append(value)
     if request.method not in ("GET", "HEAD"):
         body = await request.form()
-        for key, value in body.multi_items():
-            form.setdefault(key, []).append(value if isinstance(value, str) else "<file>")
+        for name, part in body.multi_items():
+            form.setdefault(name, []).append(part if isinstance(part, str) else "<file>")
     log.received.append(Received(request.method, request.url.path, form))
 
 

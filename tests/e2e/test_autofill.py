@@ -70,13 +70,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 @pytest.fixture(scope="module")
-def launcher(extension: LoadedExtension, world: World) -> ChromiumLauncher:
+def launcher(extension: LoadedExtension, world: World) -> Iterator[ChromiumLauncher]:
     page = extension.context.new_page()
     try:
         sign_in(extension, page, world.broker)
     finally:
         page.close()
-    return ChromiumLauncher(extension)
+    yield ChromiumLauncher(extension)
+    # The browser is shared by every module: leave it unconfigured, as the others expect.
+    extension.worker.evaluate(
+        "Promise.all([chrome.storage.local.remove('brokerUrl'), chrome.storage.session.clear()])"
+    )
+    extension.context.clear_cookies()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.page for c in CASES])
