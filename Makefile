@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit test-slow test-browser chromium clean test-extension lint-extension
+.PHONY: demo test lint typecheck unit test-slow test-browser chromium firefox clean test-extension lint-extension
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 chromium:
 	@scripts/ensure-chromium
+
+# Firefox ESR for the Firefox browser tests (WebDriver BiDi); without it they skip, saying why.
+firefox:
+	-@scripts/ensure-firefox
 
 demo: $(STAMP)
 	@$(BIN)/latchkey demo
@@ -41,13 +45,13 @@ unit: $(STAMP)
 
 # Browser tests run in a pytest process of their own: Playwright's sync API keeps an event loop
 # running in the main thread for as long as the browser is up, which the async tests cannot share.
-test-browser: $(STAMP) chromium
+test-browser: $(STAMP) chromium firefox
 	$(BIN)/pytest -m browser
 
 # Every slow test is a browser test today; the marker stays for slow tests of other kinds.
 test-slow: test-browser
 
-test: $(STAMP) chromium lint typecheck
+test: $(STAMP) chromium firefox lint typecheck
 	@$(MAKE) --no-print-directory test-extension lint-extension
 	$(BIN)/pytest -m "not browser"
 	$(BIN)/pytest -m browser
