@@ -10,7 +10,7 @@ const SETTLE_MS = 250; // let a burst of DOM changes finish before reading the p
 const HEARTBEAT_MS = 1000; // report even on a still page: the background's clock needs it
 // A page loaded this long ago that shows no login step is "settled": on the first step of a
 // launch that means "not a login page". Long enough for a script-built form to appear.
-const SETTLED_AFTER_MS = 2500;
+const SETTLED_AFTER_MS = 2000;
 const startedAt = Date.now();
 
 // Closed shadow roots: the content script may open them (Chromium: chrome.dom; Firefox: the
