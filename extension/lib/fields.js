@@ -27,8 +27,7 @@ import {
   isNewPassword,
   neverClassOf,
   pageHeadings,
-  scopeIntent,
-  scopeOf,
+  judge,
 } from "./intent.js";
 import { refusalReason } from "./visibility.js";
 
@@ -126,14 +125,14 @@ function identifierEvidence(el, intent) {
   return LOGIN_NAME.test(own) || LOGIN_TEXT.test(page);
 }
 
-function chooseCode(usable, view, password) {
+function chooseCode(usable, view, password, judged) {
   const rows = digitRows(usable.filter((el) => el !== password), view).filter(
-    (row) => !isNever(scopeIntent(row[0], usable)),
+    (row) => !isNever(judged.intent(row[0])),
   );
   const inRow = new Set(rows.flat());
   const singles = usable
-    .filter((el) => el !== password && !inRow.has(el) && maxLength(el) !== 1 && isCodeField(el, scopeOf(el)))
-    .filter((el) => !isNever(scopeIntent(el, usable)))
+    .filter((el) => el !== password && !inRow.has(el) && maxLength(el) !== 1 && isCodeField(el, judged.scope(el)))
+    .filter((el) => !isNever(judged.intent(el)))
     .map((el) => [el]);
   const groups = [...rows, ...singles];
   const first = (group) => usable.indexOf(group[0]);
@@ -170,9 +169,10 @@ export function findLoginFields(root, view, options = {}) {
     usable = usable.filter((el) => ancestors(el).includes(dialog));
   }
 
+  const judged = judge(usable);
   const skipped = [];
   const allowed = (el) => {
-    const intent = scopeIntent(el, usable);
+    const intent = judged.intent(el);
     if (isNever(intent)) {
       skipped.push({ element: el, intent });
       return false;
@@ -181,14 +181,16 @@ export function findLoginFields(root, view, options = {}) {
   };
 
   // A password-type field that says it is a verification code is a code field, not the password.
-  const codeLike = new Set(usable.filter((el) => inputType(el) === "password" && isCodeField(el, scopeOf(el))));
+  const codeLike = new Set(
+    usable.filter((el) => inputType(el) === "password" && isCodeField(el, judged.scope(el))),
+  );
   const passwords = usable.filter((el) => isLoginPassword(el) && !codeLike.has(el)).filter(allowed);
   const password =
     passwords.find((el) => autofillToken(el) === "current-password") || passwords[0] || null;
-  const code = chooseCode(usable, view, password);
+  const code = chooseCode(usable, view, password, judged);
 
   const names = usable.filter(
-    (el) => isUsernameCandidate(el) && !code.includes(el) && !isCodeField(el, scopeOf(el)),
+    (el) => isUsernameCandidate(el) && !code.includes(el) && !isCodeField(el, judged.scope(el)),
   );
   let username = null;
   let identifier = null;
@@ -202,7 +204,7 @@ export function findLoginFields(root, view, options = {}) {
       lone.find((el) => inputType(el) === "email" || autofillToken(el) === "email") ||
       lone.find((el) => IDENTITY_HINT.test(hints(el))) ||
       null;
-    if (candidate && identifierEvidence(candidate, scopeIntent(candidate, usable))) {
+    if (candidate && identifierEvidence(candidate, judged.intent(candidate))) {
       username = candidate;
     } else {
       identifier = candidate;

@@ -152,9 +152,37 @@ export function neverClassOf(text) {
  * @param {Element[]} usable every usable field of the page
  */
 export function scopeIntent(el, usable) {
-  const scope = scopeOf(el);
-  const fields = usable.filter((f) => scope && scopeOf(f) === scope);
-  const structural = structuralClass(fields.length > 0 ? fields : [el]);
+  return judge(usable).intent(el);
+}
+
+/**
+ * Scopes and intents for one reading of a page, each worked out once: a page is read every
+ * second, and a formless scope costs a walk up the tree with a query at each level.
+ * @param {Element[]} usable every usable field of the page
+ */
+export function judge(usable) {
+  const scopes = new Map();
+  const intents = new Map();
+  const scope = (el) => {
+    if (!scopes.has(el)) {
+      scopes.set(el, scopeOf(el));
+    }
+    return scopes.get(el);
+  };
+  const intent = (el) => {
+    const where = scope(el);
+    const key = where || el;
+    if (!intents.has(key)) {
+      const fields = where ? usable.filter((f) => scope(f) === where) : [el];
+      intents.set(key, intentOf(where, fields.length > 0 ? fields : [el]));
+    }
+    return intents.get(key);
+  };
+  return { scope, intent };
+}
+
+function intentOf(scope, fields) {
+  const structural = structuralClass(fields);
   if (structural) {
     return structural;
   }
