@@ -199,7 +199,25 @@ function intentOf(scope, fields) {
   if (never) {
     return never;
   }
-  return LOGIN_TEXT.test(words) ? countsAsLogin(fields) : "unknown";
+  if (LOGIN_TEXT.test(words)) {
+    return countsAsLogin(fields);
+  }
+  // A form that says nothing of itself, under a page heading that says sign-up or reset.
+  const page = topHeadings(fields[0]);
+  const pageKind = neverClassOf(page);
+  return PAGE_NEVER.has(pageKind) && !LOGIN_TEXT.test(page) ? pageKind : "unknown";
+}
+
+// Only these are read from the page's headings: a page title or banner about search or payment
+// sits above many login forms, one about creating an account or a new password does not.
+const PAGE_NEVER = new Set(["signup", "new_password"]);
+
+function topHeadings(el) {
+  const doc = el && el.ownerDocument;
+  if (!doc || !doc.querySelectorAll) {
+    return "";
+  }
+  return [...doc.querySelectorAll("h1, h2")].map((h) => h.textContent || "").join(" ");
 }
 
 // A login asks for an identifier, a password, maybe a code and one more thing (a company, a

@@ -59,6 +59,8 @@ const NEVER = [
     `<form><input name="country_code" maxlength="3"><input name="area_code" maxlength="4"><button>Save</button></form>`],
   ["a password-rules text box",
     `<form><label>Password rules <input name="rules"></label><button>Save</button></form>`],
+  ["a sign-up form that says nothing of itself, under a sign-up heading",
+    `<h1>Create your account</h1><form><input name="e" type="email"><input name="p" type="password"><button>Continue</button></form>`],
   ["four similar boxes for a phone number",
     `<form><label>Phone</label><input name="p1" maxlength="1"><input name="p2" maxlength="1"><input name="p3" maxlength="1"><input name="p4" maxlength="1"><button>Save</button></form>`],
 ];
@@ -92,6 +94,9 @@ const LOGIN = [
   ["six number boxes in a verification group",
     `<form><fieldset><legend>Verification code</legend>${[1, 2, 3, 4, 5, 6].map((i) => `<input type="number" name="n${i}">`).join("")}</fieldset><button>Verify</button></form>`,
     { code: "n1,n2,n3,n4,n5,n6" }],
+  ["a login form under a page heading about something else",
+    `<h1>Search our catalogue</h1><form><input name="u"><input name="p" type="password"><button>Continue</button></form>`,
+    { username: "u", password: "p" }],
   ["current-password wins over a later password-like field",
     `<form><input name="u" autocomplete="username"><input name="cp" type="password" autocomplete="current-password"><button>Sign in</button></form>`,
     { username: "u", password: "cp" }],

@@ -142,6 +142,7 @@ describe("the login tab's agent", () => {
     await flows.startFlow(7, release, BROKER);
     const answer = await dispatch({ command: "agent.page", page: steps({ settled: "yes" }) }, agent());
     assert.deepEqual(answer, { refused: "bad_payload" });
+    await flows.onTabRemoved(7); // ends it now: the next beforeEach empties storage, not timers
   });
 });
 
