@@ -77,6 +77,7 @@ class Case:
     with_code: bool = False
     receives: tuple[Expect, ...] = ()  # empty: a page where nothing may happen
     outcome: str = "signed_in"
+    steps: tuple[str, ...] = ()  # when given: the record's steps, in order
 
     @property
     def must_fill(self) -> bool:
@@ -103,6 +104,7 @@ MUST_FILL: tuple[Case, ...] = (
     Case(
         "two-identifiers-username",
         "username, then email, then password",
+        steps=("username_sent", "username_sent", "password_sent", "signed_in"),
         receives=(
             Expect("/probe/two-identifiers-email/next", {"user_name": "username"}),
             Expect("/probe/two-identifiers-password/next", {"contact_email": "username"}),
@@ -126,6 +128,15 @@ MUST_FILL: tuple[Case, ...] = (
         "a code-only login whose code field is type=password",
         with_code=True,
         receives=(Expect("/done", {"security_code": "code"}),),
+        steps=("code_sent", "code_accepted", "signed_in"),
+    ),
+    Case(
+        "code-wrong",
+        "a site that refuses every code: one fresh retry, then code_rejected",
+        with_code=True,
+        receives=(Expect("/probe/code-wrong-again/next", {"otp": "code"}),) * 2,
+        outcome="code_rejected",
+        steps=("code_sent", "code_rejected", "code_sent", "code_rejected"),
     ),
     Case(
         "closed-shadow",
@@ -276,6 +287,8 @@ def run_case(world: World, launcher: Launcher, case: Case) -> None:
         record = wait_for_launch(launcher, known)
         assert (record["outcome"], record["reason"]) == (case.outcome, None), record
         assert record["account"] == seed.name
+        if case.steps:
+            assert tuple(s["step"] for s in record["steps"]) == case.steps, record["steps"]
         stored = repr(launcher.launches())
         assert seed.password not in stored, "no password in the record"
         assert USERNAME not in stored, "no username in the record"
