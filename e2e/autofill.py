@@ -78,6 +78,7 @@ class Case:
     receives: tuple[Expect, ...] = ()  # empty: a page where nothing may happen
     outcome: str = "signed_in"
     steps: tuple[str, ...] = ()  # when given: the record's steps, in order
+    ends_elsewhere: bool = False  # the site sends the tab to another origin mid-login
 
     @property
     def must_fill(self) -> bool:
@@ -137,6 +138,13 @@ MUST_FILL: tuple[Case, ...] = (
         receives=(Expect("/probe/code-wrong-again/next", {"otp": "code"}),) * 2,
         outcome="code_rejected",
         steps=("code_sent", "code_rejected", "code_sent", "code_rejected"),
+    ),
+    Case(
+        "redirect-away",
+        "after the username the site redirects to another origin's password page",
+        receives=(Expect("/probe/two-identifiers-password/elsewhere", {"user": "username"}),),
+        outcome="left_origin",
+        ends_elsewhere=True,
     ),
     Case(
         "closed-shadow",
@@ -285,7 +293,10 @@ def run_case(world: World, launcher: Launcher, case: Case) -> None:
     tab = launcher.open(world.launch_url(case.key))
     try:
         record = wait_for_launch(launcher, known)
-        assert (record["outcome"], record["reason"]) == (case.outcome, None), record
+        if case.ends_elsewhere:
+            _check_nothing_elsewhere(world, tab, record)
+        else:
+            assert (record["outcome"], record["reason"]) == (case.outcome, None), record
         assert record["account"] == seed.name
         if case.steps:
             assert tuple(s["step"] for s in record["steps"]) == case.steps, record["steps"]
@@ -298,6 +309,18 @@ def run_case(world: World, launcher: Launcher, case: Case) -> None:
             _check_untouched(world, case, tab)
     finally:
         tab.close()
+
+
+def _check_nothing_elsewhere(world: World, tab: Tab, record: dict[str, Any]) -> None:
+    """The login ended as the tab left; the other origin's page got nothing, then or later."""
+    other = world.url.replace("127.0.0.1", "localhost")
+    assert (record["outcome"], record["reason"]) == ("left_origin", other), record
+    deadline = time.monotonic() + 5
+    while not tab.url().startswith(other) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert tab.url().startswith(other), tab.url()
+    time.sleep(1.5)  # an agent, had one been let in, would have acted by now
+    assert tab.evaluate(CHANGED_FIELDS) == [], "nothing filled on the other origin"
 
 
 def _value_for(kind: str, seed: SiteSeed, codes: set[str]) -> set[str]:

@@ -2,6 +2,8 @@
 autofill tests that launch through the broker with the real extension (Chromium and Firefox).
 
     GET  /probe/<name>          a fixture page (the account's login URL)
+    ANY  /probe/<name>/elsewhere records the request, then redirects (303) to /probe/<name> on the
+                                same server under its other loopback name: another origin
     GET  /fixtures/<name>.html  a fixture page by file name (what fixtures put in their frames)
     ANY  /probe/<name>/next     records the request, then serves the fixture <name> (the next
                                 step of a multi-page login, e.g. username then email)
@@ -20,7 +22,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from e2e.pages import _NAME, FIXTURE_DIRS
@@ -82,6 +90,12 @@ def create_probe_app(log: ProbeLog) -> Starlette:
         found = _fixture(request.path_params["name"])
         return found if found is not None else HTMLResponse("Not Found", status_code=404)
 
+    async def elsewhere(request: Request) -> Response:
+        await _record(log, request)
+        other = "localhost" if request.url.hostname == "127.0.0.1" else "127.0.0.1"
+        target = request.url.replace(hostname=other, path=f"/probe/{request.path_params['name']}")
+        return RedirectResponse(str(target.replace(query="")), status_code=303)
+
     async def anything(request: Request) -> Response:
         await _record(log, request)
         return HTMLResponse(RECEIVED_PAGE, headers={"Cache-Control": "no-store"})
@@ -98,6 +112,7 @@ def create_probe_app(log: ProbeLog) -> Starlette:
             Route("/_log", read_log, methods=["GET", "DELETE"]),
             Route("/probe/{name}", page, methods=["GET"]),
             Route("/probe/{name}/next", page, methods=methods),
+            Route("/probe/{name}/elsewhere", elsewhere, methods=methods),
             Route("/fixtures/{name}.html", by_file_name, methods=["GET"]),
             Route("/{path:path}", anything, methods=methods),
         ]

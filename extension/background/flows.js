@@ -181,9 +181,12 @@ export function onTabUpdated(tabId, changeInfo, tab) {
     if (!record || !tab.url) {
       return;
     }
+    if (tab.url === "about:blank") {
+      return; // between documents (Firefox shows it while a navigation switches processes)
+    }
     const origin = originOf(tab.url);
     if (origin !== record.flow.origin) {
-      if (!record.arrived && (origin === record.brokerOrigin || tab.url === "about:blank")) {
+      if (!record.arrived && origin === record.brokerOrigin) {
         return; // still on the launch page, before the login URL loads
       }
       await apply(tabId, record, flow.navigated(record.flow, origin));
