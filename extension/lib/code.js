@@ -56,8 +56,9 @@ export function isCodeField(el, scope) {
     return true;
   }
   const token = autofillToken(el);
-  if (!CODE_TYPES.has(inputType(el)) || inputType(el) === "password" || token !== "" && token !== "off" && token !== "on") {
-    return false;
+  const named = token !== "" && token !== "off" && token !== "on";
+  if (!CODE_TYPES.has(inputType(el)) || inputType(el) === "password" || named) {
+    return false; // a password-type field must say "code" itself; a named token is something else
   }
   const text = hints(el);
   return BARE_CODE.test(text) && !NOT_CODE.test(text) && VERIFICATION_CONTEXT.test(contextText(el, scope));
@@ -71,7 +72,7 @@ const MAX_BOXES = 8;
 const NARROW_PX = 64;
 
 function digitBox(el, view) {
-  if (!CODE_TYPES.has(inputType(el)) || inputType(el) === "password" && maxLength(el) !== 1) {
+  if (!CODE_TYPES.has(inputType(el)) || (inputType(el) === "password" && maxLength(el) !== 1)) {
     return false;
   }
   const len = maxLength(el);
