@@ -48,7 +48,11 @@ class RunningBroker:
 
 @contextmanager
 def serve_broker(
-    data_dir: Path, sites_url: str, seeds: Sequence[SiteSeed]
+    data_dir: Path,
+    sites_url: str,
+    seeds: Sequence[SiteSeed],
+    *,
+    extension_origins: tuple[str, ...] = (EXTENSION_ORIGIN,),
 ) -> Iterator[RunningBroker]:
     engine = make_engine(f"sqlite:///{data_dir / 'latchkey.db'}")
     Base.metadata.create_all(engine)
@@ -71,7 +75,7 @@ def serve_broker(
         data_dir=data_dir,
         database_url=str(engine.url),
         master_key_file=data_dir / "master.keys",
-        extension_origins=(EXTENSION_ORIGIN,),
+        extension_origins=extension_origins,
     )
     contexts: list[BrokerContext] = []
 

@@ -6,7 +6,7 @@
 import * as flow from "../lib/flow.js";
 import { BrokerError } from "./broker.js";
 import { authorisedPost } from "./session.js";
-import { allFlows, dropFlow, loadFlow, loadLastLaunch, saveFlow, saveLastLaunch } from "./store.js";
+import { allFlows, dropFlow, loadFlow, recordLaunch, saveFlow, updateLaunch } from "./store.js";
 
 const AGENT_FILE = "content/agent-loader.js";
 const timers = new Map();
@@ -29,13 +29,17 @@ function contentActions(actions) {
   return actions.filter((a) => a.type === "fill" || a.type === "submit");
 }
 
+/** What the launch record keeps of a flow: never its secrets. */
+function progress(state) {
+  return { phase: state.phase, outcome: state.outcome, reason: state.reason, steps: state.steps };
+}
+
 async function finish(tabId, state) {
   clearTimeout(timers.get(tabId));
   timers.delete(tabId);
   await dropFlow(tabId);
-  const last = await loadLastLaunch();
-  if (last && last.tabId === tabId) {
-    await saveLastLaunch({ ...last, phase: state.phase, outcome: state.outcome, endedAt: Date.now() });
+  if (state.launchId) {
+    await updateLaunch(state.launchId, { ...progress(state), endedAt: Date.now() });
   }
 }
 
@@ -53,9 +57,9 @@ async function apply(tabId, record, result) {
     return [];
   }
   await saveFlow(tabId, { ...record, flow: result.state });
-  const last = await loadLastLaunch();
-  if (last && last.tabId === tabId && last.phase !== result.state.phase) {
-    await saveLastLaunch({ ...last, phase: result.state.phase });
+  const before = record.flow;
+  if (result.state.launchId && (before.phase !== result.state.phase || before.steps.length !== result.state.steps.length)) {
+    await updateLaunch(result.state.launchId, progress(result.state));
   }
   schedule(tabId, result.state);
   if (result.actions.some((a) => a.type === "fetch_code")) {
@@ -73,8 +77,8 @@ async function tick(tabId) {
   });
 }
 
-/** A redeemed launch: start the login in `tabId`. */
-export async function startFlow(tabId, release, brokerOrigin) {
+/** A redeemed launch: start the login in `tabId`; answers the launch id. */
+export async function startFlow(tabId, release, brokerOrigin, launchId = crypto.randomUUID()) {
   await serialised(tabId, async () => {
     const previous = await loadFlow(tabId);
     if (previous) {
@@ -88,21 +92,24 @@ export async function startFlow(tabId, release, brokerOrigin) {
         password: release.password,
         hasCode: release.has_code_step,
         ticket: release.ticket,
+        launchId,
       },
       Date.now(),
     );
     await saveFlow(tabId, { flow: state, arrived: false, brokerOrigin });
-    await saveLastLaunch({
+    await recordLaunch({
+      launchId,
       tabId,
       account: release.account.name,
       app: release.account.app_name,
       origin: release.account.origin,
-      startedAt: Date.now(),
-      phase: state.phase,
-      outcome: null,
+      startedAt: state.startedAt,
+      endedAt: null,
+      ...progress(state),
     });
     schedule(tabId, state);
   });
+  return launchId;
 }
 
 /** The origin the agent in `tabId` may work on, or null when the tab runs no login. */
@@ -174,9 +181,12 @@ export function onTabUpdated(tabId, changeInfo, tab) {
     if (!record || !tab.url) {
       return;
     }
+    if (tab.url === "about:blank") {
+      return; // between documents (Firefox shows it while a navigation switches processes)
+    }
     const origin = originOf(tab.url);
     if (origin !== record.flow.origin) {
-      if (!record.arrived && (origin === record.brokerOrigin || tab.url === "about:blank")) {
+      if (!record.arrived && origin === record.brokerOrigin) {
         return; // still on the launch page, before the login URL loads
       }
       await apply(tabId, record, flow.navigated(record.flow, origin));

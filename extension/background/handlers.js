@@ -9,10 +9,14 @@ import { abortAll, expectedOrigin, onAgentFailure, onAgentPage } from "./flows.j
 import { launch } from "./launch.js";
 import { currentSession, register, signInUrl, signOut } from "./session.js";
 import { brokerSettings } from "./settings.js";
-import { loadLastLaunch } from "./store.js";
+import { loadLastLaunch, loadLaunches } from "./store.js";
 
 const isText = (value, max) => typeof value === "string" && value.length > 0 && value.length <= max;
 const isFlag = (value) => typeof value === "boolean";
+// What the agent says of a page (lib/page.js readPage, plus `settled` from the agent itself).
+const PAGE_FLAGS = [
+  "username", "identifier", "password", "code", "usernameFilled", "codeFilled", "error", "settled",
+];
 
 function senderOrigin(sender) {
   if (typeof sender.origin === "string") {
@@ -72,14 +76,13 @@ const HANDLERS = {
     from: "loginTab",
     valid: (m) =>
       m.page !== null && typeof m.page === "object" && isText(m.page.origin, 512) &&
-      ["username", "password", "code", "error"].every((k) => isFlag(m.page[k])),
-    handle: (m, sender) => onAgentPage(sender.tab.id, senderOrigin(sender), {
-      origin: m.page.origin,
-      username: m.page.username,
-      password: m.page.password,
-      code: m.page.code,
-      error: m.page.error,
-    }),
+      PAGE_FLAGS.every((k) => isFlag(m.page[k])),
+    // Only the flags the flow reads go on, whatever else the message carries.
+    handle: (m, sender) => onAgentPage(
+      sender.tab.id,
+      senderOrigin(sender),
+      Object.fromEntries([["origin", m.page.origin], ...PAGE_FLAGS.map((k) => [k, m.page[k]])]),
+    ),
   },
   "agent.failed": {
     from: "loginTab",
@@ -95,7 +98,12 @@ const HANDLERS = {
     async handle() {
       const session = await currentSession();
       const settings = await brokerSettings();
-      return { ...settings, member: session ? session.member : null, lastLaunch: await loadLastLaunch() };
+      return {
+        ...settings,
+        member: session ? session.member : null,
+        lastLaunch: await loadLastLaunch(),
+        launches: await loadLaunches(),
+      };
     },
   },
   "session.signIn": {

@@ -7,7 +7,7 @@ import { fillableOrigin } from "../lib/origin.js";
 import { BrokerError } from "./broker.js";
 import { startFlow } from "./flows.js";
 import { authorisedPost } from "./session.js";
-import { saveLastLaunch } from "./store.js";
+import { recordLaunch } from "./store.js";
 
 const MESSAGES = {
   login_required: "Sign in to Latchkey in this browser, then launch the account again.",
@@ -41,10 +41,23 @@ export async function launch(message, tabId, brokerOrigin) {
     }
   } catch (error) {
     const { outcome, message: text } = refusal(error);
-    await saveLastLaunch({ tabId, account: null, startedAt: Date.now(), phase: "failed", outcome, endedAt: Date.now() });
+    const now = Date.now();
+    await recordLaunch({
+      launchId: crypto.randomUUID(),
+      tabId,
+      account: null,
+      app: null,
+      origin: null,
+      startedAt: now,
+      endedAt: now,
+      phase: "failed",
+      outcome: "launch_refused",
+      reason: outcome,
+      steps: [],
+    });
     return { ok: false, message: text };
   }
-  await startFlow(tabId, release, brokerOrigin);
+  const launchId = await startFlow(tabId, release, brokerOrigin);
   await chrome.tabs.update(tabId, { url: release.account.login_url });
-  return { ok: true, message: `Opening ${release.account.name}…` };
+  return { ok: true, launchId, message: `Opening ${release.account.name}…` };
 }

@@ -4,7 +4,7 @@
 import { launchMatchPatterns } from "../lib/broker-url.js";
 import { dispatch } from "./handlers.js";
 import { onTabRemoved, onTabUpdated, sweep } from "./flows.js";
-import { brokerSettings } from "./settings.js";
+import { brokerSettings, forgetManagedBrokerUrl } from "./settings.js";
 import { restrictToExtension } from "./store.js";
 
 const LAUNCH_SCRIPT_ID = "latchkey-launch";
@@ -54,6 +54,9 @@ chrome.tabs.onRemoved.addListener((tabId) => {
 });
 
 chrome.storage.onChanged.addListener((changes, areaName) => {
+  if (areaName === "managed") {
+    forgetManagedBrokerUrl();
+  }
   if ((areaName === "local" || areaName === "managed") && changes.brokerUrl) {
     registerLaunchScript().catch((error) => console.error("Latchkey: launch script", error));
   }

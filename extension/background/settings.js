@@ -8,8 +8,24 @@ import { normaliseBrokerUrl } from "../lib/broker-url.js";
 // through storage.onChanged.
 const MANAGED_READ_MS = 500;
 
+// Read once per worker life (every API call asks for the broker URL; an unanswered read costs
+// MANAGED_READ_MS each time), and again after storage.onChanged reports a policy change.
+let managedRead = null;
+
 /** The policy's broker URL, or null (no policy, no answer in time, or not a usable URL). */
-export async function managedBrokerUrl() {
+export function managedBrokerUrl() {
+  if (managedRead === null) {
+    managedRead = readManagedBrokerUrl();
+  }
+  return managedRead;
+}
+
+/** The policy changed (storage.onChanged, area "managed"): read it again next time. */
+export function forgetManagedBrokerUrl() {
+  managedRead = null;
+}
+
+async function readManagedBrokerUrl() {
   const timeout = new Promise((resolve) => setTimeout(() => resolve({}), MANAGED_READ_MS));
   try {
     const { brokerUrl } = await Promise.race([chrome.storage.managed.get("brokerUrl"), timeout]);

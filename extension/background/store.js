@@ -39,6 +39,32 @@ export const loadSession = () => read("session");
 export const saveSession = (session) => area().set({ session });
 export const dropSession = () => area().remove("session");
 
-/** The last launch, without secrets: `{account, startedAt, phase, outcome, endedAt}`. */
+// The launch record: one entry per launch, newest first, at most LAUNCH_HISTORY of them, never a
+// secret (no username, password, code or ticket: names, origins, phases and outcomes only).
+// `lastLaunch` mirrors the newest entry for readers that want only that one (the popup).
+const LAUNCH_HISTORY = 20;
+
+/** The launch records, newest first (docs/extension.md, "The launch record"). */
+export const loadLaunches = async () => (await read("launches")) || [];
 export const loadLastLaunch = () => read("lastLaunch");
-export const saveLastLaunch = (lastLaunch) => area().set({ lastLaunch });
+
+// One writer at a time: the record is read, changed and written back by several events.
+let writing = Promise.resolve();
+
+function rewrite(change) {
+  writing = writing.catch(() => {}).then(async () => {
+    const launches = change(await loadLaunches()).slice(0, LAUNCH_HISTORY);
+    await area().set({ launches, lastLaunch: launches[0] || null });
+  });
+  return writing;
+}
+
+/** Add a launch at the head of the record. */
+export function recordLaunch(record) {
+  return rewrite((launches) => [record, ...launches.filter((l) => l.launchId !== record.launchId)]);
+}
+
+/** Change the launch `launchId` (if still in the record). */
+export function updateLaunch(launchId, changes) {
+  return rewrite((launches) => launches.map((l) => (l.launchId === launchId ? { ...l, ...changes } : l)));
+}

@@ -3,11 +3,27 @@
 // step) and carries out the fill and submit actions it gets back. The background decides; every
 // action re-checks the live URL against the account's origin here, at the moment it runs.
 
-import { domView } from "../lib/fields.js";
 import { perform, readPage } from "../lib/page.js";
+import { domView } from "../lib/visibility.js";
 
 const SETTLE_MS = 250; // let a burst of DOM changes finish before reading the page
 const HEARTBEAT_MS = 1000; // report even on a still page: the background's clock needs it
+// A page loaded this long ago that shows no login step is "settled": on the first step of a
+// launch that means "not a login page". Long enough for a script-built form to appear.
+const SETTLED_AFTER_MS = 2000;
+const startedAt = Date.now();
+
+// Closed shadow roots: the content script may open them (Chromium: chrome.dom; Firefox: the
+// element's openOrClosedShadowRoot, seen through the content script's Xray wrapper).
+// (Looked up by name: Firefox has no `dom` namespace, and the Firefox linter flags the literal.)
+const lender = globalThis.chrome ? globalThis.chrome["dom"] : undefined;
+const shadowRoot = (el) => {
+  if (lender && typeof lender.openOrClosedShadowRoot === "function") {
+    return lender.openOrClosedShadowRoot(el);
+  }
+  return el.openOrClosedShadowRoot || null;
+};
+const options = { shadowRoot };
 
 const view = domView(window);
 let expected = null;
@@ -32,7 +48,7 @@ async function run(answer) {
     return;
   }
   for (const action of answer.actions || []) {
-    const result = perform(action, document, view, expected);
+    const result = perform(action, document, view, expected, options);
     if (!result.ok) {
       stop();
       await chrome.runtime.sendMessage({ command: "agent.failed", reason: result.reason }).catch(() => {});
@@ -47,7 +63,8 @@ async function report() {
   }
   busy = true;
   try {
-    const page = readPage(document, view, expected);
+    const settled = document.readyState === "complete" && Date.now() - startedAt >= SETTLED_AFTER_MS;
+    const page = { ...readPage(document, view, expected, options), settled };
     await run(await chrome.runtime.sendMessage({ command: "agent.page", page }));
   } catch {
     stop(); // the extension went away (updated, disabled)
@@ -66,7 +83,8 @@ chrome.runtime.onMessage.addListener((message, sender) => {
   if (sender.id !== chrome.runtime.id || sender.tab || !message || message.command !== "agent.run") {
     return;
   }
-  if (!stopped && Array.isArray(message.actions)) {
+  // Not before this document's agent knows its origin (a code answer may reach a new page first).
+  if (!stopped && expected !== null && Array.isArray(message.actions)) {
     run({ active: true, actions: message.actions });
   }
 });

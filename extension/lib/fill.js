@@ -46,8 +46,10 @@ export function setValue(el, value) {
 }
 
 /**
- * Fill a verification code: the whole code into one box, or one character per box.
- * @returns {boolean} false (and nothing filled) when the boxes cannot take the code
+ * Fill a verification code: the whole code into one box, or one character per box, digit by
+ * digit, then read the boxes back: pages that move focus or spread pasted digits must end up
+ * holding the whole code, in order, or the fill fails (and the step is not submitted).
+ * @returns {boolean} false when the boxes cannot take the code or do not hold it afterwards
  */
 export function fillCode(inputs, code) {
   if (inputs.length === 0 || typeof code !== "string" || code.length === 0) {
@@ -59,5 +61,6 @@ export function fillCode(inputs, code) {
   if (inputs.length !== code.length) {
     return false;
   }
-  return inputs.map((box, i) => setValue(box, code[i])).every(Boolean);
+  const each = inputs.map((box, i) => setValue(box, code[i])).every(Boolean);
+  return each && inputs.map((box) => box.value).join("") === code;
 }

@@ -19,9 +19,12 @@ function liveOrigin(doc, view) {
   }
 }
 
-function fieldsOf(doc, view, expectedOrigin) {
+// `options.shadowRoot(el)`: the content script's key to closed shadow roots, when the browser
+// lends one (chrome.dom.openOrClosedShadowRoot; Firefox's element.openOrClosedShadowRoot).
+function fieldsOf(doc, view, expectedOrigin, options = {}) {
   return findLoginFields(doc, view, {
     frameDocument: (frame) => sameOriginFrameDocument(frame, expectedOrigin),
+    shadowRoot: options.shadowRoot,
   });
 }
 
@@ -40,12 +43,22 @@ function showsError(doc, view, fields) {
 }
 
 /**
- * What the flow needs to know of the page now: `{origin, username, password, code, error}`.
- * The origin is the live one, so the background can refuse a page that is not the account's.
+ * What the flow needs to know of the page now: `{origin, username, identifier, password, code,
+ * usernameFilled, codeFilled, error}`. The origin is the live one, so the background can refuse a page that
+ * is not the account's. `usernameFilled`: the identifier field shown already holds a value (the
+ * step sent a moment ago, still on screen), as opposed to a new, empty identifier step;
+ * `codeFilled`, the same for the code (a code just submitted, the next page not there yet).
  */
-export function readPage(doc, view, expectedOrigin) {
-  const fields = fieldsOf(doc, view, expectedOrigin);
-  return { origin: liveOrigin(doc, view), ...pageSteps(fields), error: showsError(doc, view, fields) };
+export function readPage(doc, view, expectedOrigin, options = {}) {
+  const fields = fieldsOf(doc, view, expectedOrigin, options);
+  const shown = fields.username || fields.identifier;
+  return {
+    origin: liveOrigin(doc, view),
+    ...pageSteps(fields),
+    usernameFilled: Boolean(shown && shown.value),
+    codeFilled: fields.code.length > 0 && fields.code.every((el) => Boolean(el.value)),
+    error: showsError(doc, view, fields),
+  };
 }
 
 function targetAllowed(url, doc, view, expectedOrigin) {
@@ -61,8 +74,8 @@ function targetAllowed(url, doc, view, expectedOrigin) {
   }
 }
 
-function submit(field, doc, view, expectedOrigin) {
-  const { form, button } = findSubmit(field, view);
+function submit(field, companions, doc, view, expectedOrigin) {
+  const { form, button } = findSubmit(field, view, companions);
   // Where the browser would send the form: the button's formaction, else the form's action.
   const action = (button && button.getAttribute("formaction")) || (form && form.getAttribute("action"));
   if (form && !targetAllowed(action, doc, view, expectedOrigin)) {
@@ -73,11 +86,11 @@ function submit(field, doc, view, expectedOrigin) {
     return { ok: true, reason: null };
   }
   if (form) {
-    if (typeof form.requestSubmit === "function") {
-      form.requestSubmit();
-    } else {
-      form.submit();
+    // The form's own submission: validation and submit listeners run, as on Enter.
+    if (typeof form.requestSubmit !== "function") {
+      return { ok: false, reason: "no_submit" };
     }
+    form.requestSubmit();
     return { ok: true, reason: null };
   }
   return { ok: false, reason: "no_submit" };
@@ -87,13 +100,16 @@ function submit(field, doc, view, expectedOrigin) {
  * Carry out one flow action (`fill` or `submit`) on `doc`, or refuse it.
  * @returns {{ok: boolean, reason: string | null}}
  */
-export function perform(action, doc, view, expectedOrigin) {
+export function perform(action, doc, view, expectedOrigin, options = {}) {
   const where = matchOrigin(liveUrl(doc, view), expectedOrigin);
   if (!where.ok) {
     return { ok: false, reason: where.reason };
   }
-  const fields = fieldsOf(doc, view, expectedOrigin);
-  const target = action.field === "code" ? fields.code : fields[action.field];
+  const fields = fieldsOf(doc, view, expectedOrigin, options);
+  if (!["username", "identifier", "password", "code"].includes(action.field)) {
+    return { ok: false, reason: "unknown_field" };
+  }
+  const target = fields[action.field];
   if (!target || (Array.isArray(target) && target.length === 0)) {
     return { ok: false, reason: `no_${action.field}_field` };
   }
@@ -102,8 +118,9 @@ export function perform(action, doc, view, expectedOrigin) {
     return filled ? { ok: true, reason: null } : { ok: false, reason: `fill_${action.field}_failed` };
   }
   if (action.type === "submit") {
-    const field = Array.isArray(target) ? target[target.length - 1] : target;
-    return submit(field, doc, view, expectedOrigin);
+    const filled = Array.isArray(target) ? target : [target];
+    const companions = action.field === "password" && fields.username ? [fields.username, ...filled] : filled;
+    return submit(filled[filled.length - 1], companions, doc, view, expectedOrigin);
   }
   return { ok: false, reason: "unknown_action" };
 }

@@ -48,7 +48,11 @@ describe("findLoginFields on the fixture pages", () => {
   it("covers at least the cases the issue names", () => {
     const names = fixtureNames();
     for (const needed of ["single", "two-step-username", "two-step-password", "code-one-box",
-      "code-split", "formless", "shadow-dom", "dialog", "honeypots", "new-password"]) {
+      "code-split", "formless", "shadow-dom", "dialog", "honeypots", "new-password",
+      // issue 11: what must never be filled, and what must be
+      "signup", "change-password", "reset-password", "newsletter", "search", "payment", "address",
+      "profile", "codes-not-ours", "lone-email", "formless-nav-login", "login-beside-newsletter",
+      "digits-number", "digits-inputmode", "password-type-code", "two-identifiers-username"]) {
       assert.ok(names.includes(`${needed}.html`), needed);
     }
   });
@@ -86,11 +90,11 @@ describe("refusal reasons", () => {
 
 describe("pageSteps", () => {
   const cases = [
-    ["single.html", { username: true, password: true, code: false }],
-    ["two-step-username.html", { username: true, password: false, code: false }],
-    ["two-step-password.html", { username: false, password: true, code: false }],
-    ["code-split.html", { username: false, password: false, code: true }],
-    ["new-password.html", { username: false, password: false, code: false }],
+    ["single.html", { username: true, identifier: false, password: true, code: false }],
+    ["two-step-username.html", { username: true, identifier: false, password: false, code: false }],
+    ["two-step-password.html", { username: false, identifier: false, password: true, code: false }],
+    ["code-split.html", { username: false, identifier: false, password: false, code: true }],
+    ["new-password.html", { username: false, identifier: false, password: false, code: false }],
   ];
   for (const [name, steps] of cases) {
     it(`reads ${name} as ${JSON.stringify(steps)}`, () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { fillCode, setValue } from "../lib/fill.js";
+import { parsePage } from "./helpers/dom.js";
 
 // A model of a host element and of what React does to it: the prototype holds the native value
 // accessor; React installs an instance accessor that records every assignment as "what I
@@ -110,5 +111,17 @@ describe("fillCode", () => {
     assert.ok(boxes.every((b) => b.el.value === "" && b.el.log.length === 0));
     assert.equal(fillCode([], "123456"), false);
     assert.equal(fillCode(boxes.map((b) => b.el), ""), false);
+  });
+});
+
+describe("fillCode reads the boxes back", () => {
+  it("fails when the page rewrites a box after it was filled", () => {
+    const { document } = parsePage(`<div>${"<input maxlength=1>".repeat(6)}</div>`);
+    const boxes = [...document.querySelectorAll("input")];
+    // A page script that clears the first box whenever the last one is typed into.
+    boxes[5].addEventListener("input", () => {
+      boxes[0].value = "";
+    });
+    assert.equal(fillCode(boxes, "123456"), false);
   });
 });

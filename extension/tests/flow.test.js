@@ -74,8 +74,8 @@ describe("flow transitions", () => {
   it("identifier first in one page: waits while the filled username stays, then the password", () => {
     const { trace } = run(launch(), [
       ["page", page({ username: true }), 10],
-      ["page", page({ username: true }), 50],
-      ["page", page({ username: true, password: true }), 200],
+      ["page", page({ username: true, usernameFilled: true }), 50],
+      ["page", page({ username: true, usernameFilled: true, password: true }), 200],
       ["page", page(), 900],
     ]);
     assert.deepEqual(trace, [
@@ -154,15 +154,36 @@ describe("flow failures", () => {
     ["the broker refused the code", [
       ["page", page({ code: true }), 10],
       ["codeRefused", "no_access"],
-    ], "failed", "no_access"],
-    ["the content script refused to fill", [["actionFailed", "origin_mismatch"]], "failed", "origin_mismatch"],
-    ["aborted (signed out)", [["abort", "signed_out"]], "failed", "signed_out"],
+    ], "failed", "code_refused", "no_access"],
+    ["the content script found the origin changed", [["actionFailed", "origin_mismatch"]], "failed", "left_origin", "origin_mismatch"],
+    ["the content script found no submit", [["actionFailed", "no_submit"]], "failed", "fill_refused", "no_submit"],
+    ["aborted (signed out)", [["abort", "signed_out"]], "failed", "aborted", "signed_out"],
+    ["a settled page with nothing to fill", [
+      ["page", page(), 10],
+      ["page", page({ settled: true }), 300],
+    ], "failed", "not_a_login_page"],
+    ["a lone field without login evidence, first thing on the page", [
+      ["page", page({ identifier: true, settled: true }), 10],
+    ], "failed", "not_a_login_page"],
+    ["an error after the password, with no login step left", [
+      ["page", page({ username: true, password: true }), 10],
+      ["page", page({ error: true }), 300],
+    ], "failed", "rejected"],
+    ["a third empty identifier step in a row", [
+      ["page", page({ username: true }), 10],
+      ["page", page({ username: true, usernameFilled: false }), 100],
+      ["page", page({ username: true, usernameFilled: false }), 200],
+      ["page", page({ username: true, usernameFilled: false }), 300],
+    ], "failed", "rejected", "username"],
   ];
-  for (const [name, events, phase, outcome] of cases) {
+  for (const [name, events, phase, outcome, reason = undefined] of cases) {
     it(`${name} → ${phase} (${outcome}), secrets wiped`, () => {
       const { state } = run(launch({ hasCode: true }), events);
       assert.equal(state.phase, phase);
       assert.equal(state.outcome, outcome);
+      if (reason !== undefined) {
+        assert.equal(state.reason, reason);
+      }
       assertWiped(state);
     });
   }
@@ -186,6 +207,69 @@ describe("flow failures", () => {
   });
 });
 
+describe("recall", () => {
+  it("two identifier steps (username, then email) before the password", () => {
+    const { state, trace } = run(launch(), [
+      ["page", page({ username: true }), 10],
+      ["page", page({ identifier: true, usernameFilled: false }), 300], // the email step, no evidence of its own
+      ["page", page({ password: true }), 600],
+      ["page", page(), 900],
+    ]);
+    assert.deepEqual(trace, [
+      ["awaiting_password", ["fill:username", "submit:username"]],
+      ["awaiting_password", ["fill:identifier", "submit:identifier"]],
+      ["submitted", ["fill:password", "submit:password"]],
+      ["done", ["wipe"]],
+    ]);
+    assert.deepEqual(state.steps.map((s) => s.step), ["username_sent", "username_sent", "password_sent", "signed_in"]);
+  });
+
+  it("a lone field without evidence is not filled as the first step", () => {
+    const { state, actions } = flow.observe(launch(), page({ identifier: true }), 10);
+    assert.equal(state.phase, "awaiting_username");
+    assert.deepEqual(actions, []);
+  });
+
+  it("a code-only login that succeeds is signed in, with the code accepted", () => {
+    const { state, trace } = run(launch({ hasCode: true }), [
+      ["page", page({ code: true }), 10],
+      ["code", "123456", 20],
+      ["page", page(), 400],
+    ]);
+    assert.deepEqual(trace.map(([phase]) => phase), ["awaiting_code", "submitted", "done"]);
+    assert.equal(state.outcome, "signed_in");
+    assert.deepEqual(state.steps.map((s) => s.step), ["code_sent", "code_accepted", "signed_in"]);
+  });
+
+  it("a refused code shows in the steps, then the fresh one is accepted", () => {
+    const { state } = run(launch({ hasCode: true }), [
+      ["page", page({ username: true, password: true }), 10],
+      ["page", page({ code: true }), 300],
+      ["code", "111111", 310],
+      ["page", page({ code: true, error: true }), 600],
+      ["code", "222222", 610],
+      ["page", page(), 900],
+    ]);
+    assert.equal(state.outcome, "signed_in");
+    assert.deepEqual(state.steps.map((s) => s.step),
+      ["password_sent", "code_sent", "code_rejected", "code_sent", "code_accepted", "signed_in"]);
+  });
+});
+
+describe("a code just submitted", () => {
+  it("still on screen, filled, while the site answers: wait, do not fetch another", () => {
+    const { state, trace } = run(launch({ hasCode: true }), [
+      ["page", page({ code: true }), 10],
+      ["code", "123456", 20],
+      ["page", page({ code: true, codeFilled: true }), 200],
+      ["page", page(), 600],
+    ]);
+    assert.deepEqual(trace.map(([phase, actions]) => [phase, actions.length]),
+      [["awaiting_code", 1], ["submitted", 2], ["submitted", 0], ["done", 1]]);
+    assert.equal(state.outcome, "signed_in");
+  });
+});
+
 describe("flow timeouts", () => {
   it("a page that never shows a login field times out after the step limit", () => {
     const { state, trace } = run(launch(), [
@@ -194,7 +278,8 @@ describe("flow timeouts", () => {
       ["tick", null, 1000],
     ]);
     assert.deepEqual(trace.map(([phase]) => phase), ["awaiting_username", "awaiting_username", "timed_out"]);
-    assert.equal(state.outcome, "awaiting_username_timeout");
+    assert.equal(state.outcome, "timed_out");
+    assert.equal(state.reason, "awaiting_username");
     assertWiped(state);
   });
 
@@ -205,7 +290,7 @@ describe("flow timeouts", () => {
       ["tick", null, 1900],
     ]);
     assert.equal(state.phase, "timed_out");
-    assert.equal(state.outcome, "awaiting_password_timeout");
+    assert.equal(state.reason, "awaiting_password");
   });
 
   it("the whole login is bounded even while steps keep progressing", () => {
@@ -218,7 +303,8 @@ describe("flow timeouts", () => {
     }
     const result = flow.observe(state, page({ code: true }), 5000);
     assert.equal(result.state.phase, "timed_out");
-    assert.equal(result.state.outcome, "login_timeout");
+    assert.equal(result.state.outcome, "timed_out");
+    assert.equal(result.state.reason, "login");
   });
 
   it("an observation after the deadline times out instead of filling", () => {

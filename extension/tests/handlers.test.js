@@ -33,7 +33,10 @@ const release = {
   has_code_step: false,
   ticket: "tkt",
 };
-const steps = (shows) => ({ origin: SITE, username: false, password: false, code: false, error: false, ...shows });
+const steps = (shows) => ({
+  origin: SITE, username: false, identifier: false, password: false, code: false,
+  usernameFilled: false, codeFilled: false, error: false, settled: false, ...shows,
+});
 
 beforeEach(async () => {
   chrome.storage.session.reset();
@@ -120,6 +123,27 @@ describe("the login tab's agent", () => {
     assert.equal(stored.lastLaunch.outcome, "tab_closed");
     assert.ok(!JSON.stringify(stored).includes("s3cret!"));
   });
+
+  it("keeps one record per launch, each with its own id, newest first", async () => {
+    const first = await flows.startFlow(7, release, BROKER);
+    await flows.onTabRemoved(7);
+    const second = await flows.startFlow(7, release, BROKER);
+    await dispatch({ command: "agent.page", page: steps({ settled: true }) }, agent());
+    const { launches, lastLaunch } = await chrome.storage.session.get(null);
+    assert.notEqual(first, second);
+    assert.deepEqual(launches.map((l) => [l.launchId, l.outcome]), [[second, "not_a_login_page"], [first, "tab_closed"]]);
+    assert.deepEqual(lastLaunch, launches[0]);
+    assert.deepEqual(Object.keys(launches[0]).sort(),
+      ["account", "app", "endedAt", "launchId", "origin", "outcome", "phase", "reason", "startedAt", "steps", "tabId"]);
+    assert.ok(!JSON.stringify(launches).includes("alice@demo.test"), "no username in the record");
+  });
+
+  it("refuses a page report with a flag that is not a boolean", async () => {
+    await flows.startFlow(7, release, BROKER);
+    const answer = await dispatch({ command: "agent.page", page: steps({ settled: "yes" }) }, agent());
+    assert.deepEqual(answer, { refused: "bad_payload" });
+    await flows.onTabRemoved(7); // ends it now: the next beforeEach empties storage, not timers
+  });
 });
 
 describe("the popup", () => {
@@ -129,6 +153,7 @@ describe("the popup", () => {
       managed: false,
       member: null,
       lastLaunch: null,
+      launches: [],
     });
   });
 });

@@ -22,8 +22,11 @@ describe("readPage", () => {
     assert.deepEqual(readPage(document, view, ORIGIN), {
       origin: ORIGIN,
       username: true,
+      identifier: false,
       password: true,
       code: false,
+      usernameFilled: false,
+      codeFilled: false,
       error: false,
     });
   });

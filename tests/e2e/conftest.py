@@ -106,9 +106,9 @@ def broker(demo: DemoSites, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield running
 
 
-@pytest.fixture
-def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> Page:
-    """The extension pointed at the broker; the owner's broker session; no site cookies."""
+def sign_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> None:
+    """Point the extension at `broker` (its options page) and give the browser the owner's
+    broker session; no site cookies."""
     page.goto(extension.url("options/options.html"))
     page.fill("#broker-url", broker.url)
     page.click("#save")
@@ -129,6 +129,12 @@ def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> 
     page.context.add_cookies(
         [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
     )
+
+
+@pytest.fixture
+def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> Page:
+    """The extension pointed at the broker; the owner's broker session; no site cookies."""
+    sign_in(extension, page, broker)
     return page
 
 

@@ -78,11 +78,13 @@ def test_controlled_input_notices_the_native_setter(
     ("fixture", "shows_login"),
     [
         ("frame-same-origin.html", True),
-        ("frame-sandboxed.html", False),
+        # Sandboxed but keeping its origin and its forms (allow-same-origin allow-forms): usable.
+        ("frame-sandboxed.html", True),
+        ("frame-sandboxed-no-forms.html", False),
         ("frame-cross-origin.html", False),
     ],
 )
-def test_frames_only_same_origin_and_unsandboxed(
+def test_frames_only_same_origin_with_forms(
     page: Page, pages_url: str, lib_url: str, fixture: str, shows_login: bool
 ) -> None:
     page.goto(f"{pages_url}/fixtures/{fixture}")
