@@ -4,8 +4,8 @@ Playwright cannot load extensions into Firefox, but Firefox speaks WebDriver BiD
 (https://w3c.github.io/webdriver-bidi/): started with `--remote-debugging-port`, it accepts a
 WebSocket at `ws://127.0.0.1:<port>/session`; `session.new` opens a session and
 `webExtension.install` (the spec's webExtension module, `{"type": "path"}` extension data) loads
-the extension from its folder as a temporary add-on. No geckodriver is needed. The `extensions.webextensions.uuids` pref pins the
-extension's `moz-extension://` address, so its pages can be opened by URL.
+the extension from its folder as a temporary add-on. No geckodriver is needed. The
+`extensions.webextensions.uuids` pref pins the extension's `moz-extension://` address, so its pages can be opened by URL.
 
 The client is small and synchronous, like the Playwright sync API the Chromium tests use: one
 command at a time, events ignored.
