@@ -5,7 +5,8 @@ Playwright cannot load extensions into Firefox, but Firefox speaks WebDriver BiD
 WebSocket at `ws://127.0.0.1:<port>/session`; `session.new` opens a session and
 `webExtension.install` (the spec's webExtension module, `{"type": "path"}` extension data) loads
 the extension from its folder as a temporary add-on. No geckodriver is needed. The
-`extensions.webextensions.uuids` pref pins the extension's `moz-extension://` address, so its pages can be opened by URL.
+`extensions.webextensions.uuids` pref pins the extension's `moz-extension://` address, so its
+pages can be opened by URL.
 
 The client is small and synchronous, like the Playwright sync API the Chromium tests use: one
 command at a time, events ignored.
