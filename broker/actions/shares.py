@@ -103,13 +103,10 @@ def _who(member: Member) -> str:
 
 
 def _lineage(db: Session, workspace_id: str) -> dict[str, str | None]:
-    return dict(
-        db.execute(
-            select(Collection.id, Collection.parent_id).where(
-                Collection.workspace_id == workspace_id
-            )
-        ).tuples()
+    rows = db.execute(
+        select(Collection.id, Collection.parent_id).where(Collection.workspace_id == workspace_id)
     )
+    return {cid: parent for cid, parent in rows}
 
 
 def _collections_reaching(db: Session, workspace_id: str, target: Target) -> list[str]:
@@ -136,11 +133,12 @@ def _collections_reaching(db: Session, workspace_id: str, target: Target) -> lis
 
 def _grants(db: Session, workspace_id: str, target: Target) -> list[Grant]:
     collections = _collections_reaching(db, workspace_id, target)
-    names = dict(
-        db.execute(select(Collection.id, Collection.name).where(Collection.id.in_(collections)))
-        .tuples()
-        .all()
-    )
+    names = {
+        cid: name
+        for cid, name in db.execute(
+            select(Collection.id, Collection.name).where(Collection.id.in_(collections))
+        )
+    }
     reach: ColumnElement[bool] = Share.collection_id.in_(collections)
     if target.account_id:
         reach = reach | (Share.account_id == target.account_id)
@@ -151,11 +149,12 @@ def _grants(db: Session, workspace_id: str, target: Target) -> list[Grant]:
             select(Member).where(Member.id.in_([r.member_id for r in rows if r.member_id]))
         )
     }
-    team_names = dict(
-        db.execute(
+    team_names = {
+        tid: tname
+        for tid, tname in db.execute(
             select(Team.id, Team.name).where(Team.id.in_([r.team_id for r in rows if r.team_id]))
-        ).tuples()
-    )
+        )
+    }
     grants = []
     for row in rows:
         subject = Subject(member_id=row.member_id, team_id=row.team_id)
