@@ -39,6 +39,15 @@ def _page_number(request: Request) -> int:
 
 
 async def account_list(request: Request) -> Response:
+    return await _account_list(request, home=False)
+
+
+async def home(request: Request) -> Response:
+    """The signed-in home page: the same list, under a greeting."""
+    return await _account_list(request, home=True)
+
+
+async def _account_list(request: Request, *, home: bool) -> Response:
     member = await current_member(request)
     if member is None:
         return forms.sign_in_needed(request)
@@ -58,6 +67,7 @@ async def account_list(request: Request) -> Response:
         "accounts.html",
         member=member,
         listing=listing,
+        home=home,
         item_roles=ITEM_ROLES,
         may_open=rbac.can_create_items(member),
         pager_query=urlencode({"q": listing.query}) if listing.query else "",

@@ -14,7 +14,7 @@ from broker.web.templating import page
 async def home(request: Request) -> Response:
     member = await current_member(request)
     if member is not None:
-        return await account_list_pages.account_list(request)  # the signed-in home
+        return await account_list_pages.home(request)
     return page(request, "home.html", member=member)
 
 
