@@ -99,7 +99,8 @@ def test_an_owner_adds_checks_the_code_shares_edits_and_deletes(
     page.get_by_label("Role").select_option("collaborator")
     page.get_by_role("button", name="Share", exact=True).click()
     expect(page.locator("#flash")).to_contain_text("Morgan Member is now Collaborator.")
-    expect(page.get_by_role("row", name=re.compile("Morgan Member")).first).to_contain_text("Direct")
+    morgan = page.get_by_role("row", name=re.compile("Morgan Member")).first
+    expect(morgan).to_contain_text("Direct")
     axe.assert_accessible(page)
 
     page.goto(account_url + "/edit")
