@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
@@ -85,7 +86,13 @@ def listing(
     page = max(1, page)
     with transaction(ctx.sessions) as db:
         member = actor(db, member_id)
-        visible = rbac.visible_accounts(rbac.MemberFacts.of(member), member.workspace_id).subquery()
+        # Computed once per statement: PostgreSQL would otherwise inline the recursive grant
+        # query into a nested loop and run it again for every account a search matches.
+        visible = (
+            rbac.visible_accounts(rbac.MemberFacts.of(member), member.workspace_id)
+            .cte("visible")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
         where = []
         if query:
             pattern = f"%{_escape_like(query.lower())}%"
@@ -99,30 +106,41 @@ def listing(
             )
         if extended_only:
             where.append(OktaExtension.account_id.is_not(None))
-        base = (
-            select(Account.id)
-            .join(visible, visible.c.account_id == Account.id)
-            .outerjoin(OktaExtension, OktaExtension.account_id == Account.id)
-            .where(*where)
-        )
-        total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
-        page = min(page, max(1, math.ceil(total / per_page)))
-        found = db.execute(
-            select(
-                Account.id,
-                Account.name,
-                Account.app_name,
-                Account.login_url,
-                visible.c.strength,
-                OktaExtension.sync_state,
+
+        def one_page(number: int) -> list[Any]:
+            # The total rides along as a window count: one statement per page, not two.
+            return list(
+                db.execute(
+                    select(
+                        Account.id,
+                        Account.name,
+                        Account.app_name,
+                        Account.login_url,
+                        visible.c.strength,
+                        OktaExtension.sync_state,
+                        func.count().over().label("total"),
+                    )
+                    .join(visible, visible.c.account_id == Account.id)
+                    .outerjoin(OktaExtension, OktaExtension.account_id == Account.id)
+                    .where(*where)
+                    .order_by(func.lower(Account.name), Account.id)
+                    .limit(per_page)
+                    .offset((number - 1) * per_page)
+                )
             )
-            .join(visible, visible.c.account_id == Account.id)
-            .outerjoin(OktaExtension, OktaExtension.account_id == Account.id)
-            .where(*where)
-            .order_by(func.lower(Account.name), Account.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+
+        found = one_page(page)
+        if not found and page > 1:  # past the end: the last page (a second statement)
+            total = db.scalar(
+                select(func.count())
+                .select_from(Account)
+                .join(visible, visible.c.account_id == Account.id)
+                .outerjoin(OktaExtension, OktaExtension.account_id == Account.id)
+                .where(*where)
+            )
+            page = max(1, math.ceil((total or 0) / per_page))
+            found = one_page(page)
+        total = found[0].total if found else 0
         rows = [
             AccountRow(
                 id=account_id,
@@ -132,7 +150,7 @@ def listing(
                 role=rbac.role_of_strength(strength),
                 sync_state=SyncState(state) if state is not None else None,
             )
-            for account_id, name, app_name, url, strength, state in found
+            for account_id, name, app_name, url, strength, state, _total in found
         ]
         return AccountList(rows, total, page, per_page, query, rbac.can_create_items(member))
 
