@@ -25,7 +25,24 @@ from broker.db import transaction
 from broker.errors import InvalidInput, NotFound, PermissionDenied
 from broker.models import Account, ItemRole, Member, OktaExtension, SyncState
 from broker.services import accounts, shares
-from broker.services.accounts import AccountInput
+from broker.services.accounts import AccountInput, InvalidAccount
+
+# What adapters pass in and catch, named here so that they need no service module.
+__all__ = [
+    "AccountChange",
+    "AccountDetail",
+    "AccountInput",
+    "AccountList",
+    "AccountRow",
+    "Added",
+    "InvalidAccount",
+    "create",
+    "delete",
+    "detail",
+    "listing",
+    "login_origin",
+    "update",
+]
 from broker.services.shares import Subject, Target
 
 PER_PAGE = 50

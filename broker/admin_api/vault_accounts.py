@@ -24,13 +24,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from broker.actions import accounts, activity, shares
-from broker.actions.accounts import AccountChange, AccountDetail, AccountRow
+from broker.actions.accounts import AccountChange, AccountDetail, AccountInput, AccountRow
 from broker.actions.shares import Access, Subject, Target
 from broker.admin_api.errors import AdminError
 from broker.admin_api.wire import json_object
 from broker.context import BrokerContext
 from broker.models import Member
-from broker.services.accounts import AccountInput
 from broker.totp import TotpCode
 
 Result = tuple[int, dict[str, Any]]

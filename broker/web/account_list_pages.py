@@ -17,10 +17,9 @@ from starlette.routing import BaseRoute, Route
 
 from broker import rbac
 from broker.actions import accounts
-from broker.actions.accounts import AccountChange, AccountDetail
+from broker.actions.accounts import AccountChange, AccountDetail, AccountInput, InvalidAccount
 from broker.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from broker.models import ItemRole, Member
-from broker.services.accounts import AccountInput, InvalidAccount
 from broker.sessions import current_member
 from broker.web import forms
 from broker.web.templating import page, templates
