@@ -54,6 +54,7 @@ class Grant:
     via_collection: str | None  # the collection's name when the share is on one
     on_this_item: bool  # editable here (otherwise on the collection's own sharing page)
     collection_id: str | None = None
+    may_own: bool = True  # False for a Login-only member or guest (`rbac.may_hold`)
 
 
 @dataclass(frozen=True)
@@ -143,12 +144,13 @@ def _grants(db: Session, workspace_id: str, target: Target) -> list[Grant]:
     if target.account_id:
         reach = reach | (Share.account_id == target.account_id)
     rows = db.scalars(select(Share).where(Share.workspace_id == workspace_id, reach)).all()
-    member_names = {
-        m.id: _who(m)
+    shared_with = {
+        m.id: m
         for m in db.scalars(
             select(Member).where(Member.id.in_([r.member_id for r in rows if r.member_id]))
         )
     }
+    member_names = {mid: _who(m) for mid, m in shared_with.items()}
     team_names = {
         tid: tname
         for tid, tname in db.execute(
@@ -169,7 +171,10 @@ def _grants(db: Session, workspace_id: str, target: Target) -> list[Grant]:
             else row.collection_id == target.collection_id
         )
         via = None if row.account_id else names.get(row.collection_id or "")
-        grants.append(Grant(subject, name, ItemRole(row.role), via, here, row.collection_id))
+        holder = shared_with.get(row.member_id or "")
+        may_own = holder is None or rbac.may_hold(holder.role, ItemRole.OWNER)
+        role = ItemRole(row.role)
+        grants.append(Grant(subject, name, role, via, here, row.collection_id, may_own))
     grants.sort(key=lambda g: (not g.on_this_item, g.via_collection or "", g.subject_name.lower()))
     return grants
 

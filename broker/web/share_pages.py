@@ -105,7 +105,8 @@ async def share(request: Request) -> Response:
     except DomainError as exc:
         return await _refusal(request, member, exc, fields)
     role_name = ITEM_ROLES[ItemRole(role)]
-    return forms.done(request, f"{item_path}/sharing", f"{name} is now {role_name}.")
+    said = name[:1].upper() + name[1:]  # "team “Ops”" starts a sentence here
+    return forms.done(request, f"{item_path}/sharing", f"{said} is now {role_name}.")
 
 
 def _confirm_page(

@@ -257,6 +257,19 @@ async def test_sharing_shows_paths_and_counts_chiclets_before_an_extended_share(
     )
     assert stranger.status_code == 400
     assert "There is no such member in this workspace." in text_of(stranger.text)
+    with_guest = await site.submit(
+        done, f"/accounts/{account.id}/sharing/share", subject=f"member:{guest.id}", role="x"
+    )
+    assert with_guest.status_code == 400  # an unknown role is refused, nothing shared
+    shared = await site.submit(
+        done,
+        f"/accounts/{account.id}/sharing/share",
+        subject=f"member:{guest.id}",
+        role="collaborator",
+    )
+    confirmed = await site.submit_and_follow(shared, f"/accounts/{account.id}/sharing/share")
+    assert f"Make Owner ({guest.name})" not in text_of(confirmed.text)  # never offered
+    assert f"Make Owner ({ana.name})" in text_of(confirmed.text)
 
     removed = await site.submit_and_follow(
         done, f"/accounts/{account.id}/sharing/remove", subject=f"member:{ana.id}"
