@@ -329,6 +329,7 @@ def _serve_until_interrupted(console: Console, stack: Stack) -> None:
     syncing.start()
     echo(f"\nServing until Ctrl-C. Okta dashboard: {stack.dashboard_url}")
     echo(f"  broker {stack.broker_url}   demo sites {stack.sites_url}")
+    echo(f"  the vault: {stack.broker_url}/accounts (add, share, extend) and /activity")
     echo(f"  org control plane (SCIM, drift, faults): {stack.org_url}/_sandbox/state")
     echo("  sync worker: running (a change reaches Okta within a few seconds)")
     echo(f"  extension: load {root / 'extension' if root else 'extension/'} unpacked")

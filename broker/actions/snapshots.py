@@ -86,6 +86,7 @@ class AccountSnapshot:
     can_extend: bool
     can_sync: bool
     can_remove: bool
+    can_manage: bool = False  # edit, share, delete (`rbac.can_manage_account`)
 
     @property
     def removing(self) -> bool:
@@ -127,6 +128,7 @@ def account_snapshot(db: Session, viewer: Member, account_id: str) -> AccountSna
         can_extend=(row is None or removing) and rbac.can_extend(db, viewer, account_id),
         can_sync=live and rbac.can_sync(db, viewer, account_id),
         can_remove=live and rbac.can_remove_from_okta(db, viewer, account_id),
+        can_manage=rbac.can_manage_account(db, viewer, account_id),
     )
 
 

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from broker import rbac
 from broker.actions import extended_access, settings
 from broker.actions import members as member_actions
-from broker.admin_api import wire
+from broker.admin_api import vault_accounts, wire
 from broker.admin_api.errors import (
     AdminError,
     CsrfRefused,
@@ -173,7 +173,7 @@ def routes() -> list[BaseRoute]:
         route("/me/sync", POST=_sync_all),
         route("/settings", GET=_get_settings, PUT=_put_settings),
         route("/settings/test-connection", POST=_test_connection),
-        route("/accounts/{account_id}", GET=_get_account),
+        route("/accounts/{account_id}", GET=_get_account, **vault_accounts.ACCOUNT_ITEM),
         route(
             "/accounts/{account_id}/extension",
             POST=_account_action(extended_access.extend, 201),
@@ -183,6 +183,7 @@ def routes() -> list[BaseRoute]:
             "/accounts/{account_id}/extension/sync", POST=_account_action(extended_access.sync, 202)
         ),
         route("/members", GET=_members),
+        *vault_accounts.routes(route),
         # Last: any other path under the mount gets the JSON error, not Starlette's text.
         Route("/{path:path}", _unknown, methods=_ALL_METHODS),
     ]

@@ -13,6 +13,7 @@ import copy
 from typing import Any
 
 from broker import ext_api
+from broker.admin_api import vault_accounts_openapi
 from broker.admin_api.errors import ERROR_CODES
 
 MOUNT_PATH = "/api/admin/v1"  # also endpoints.MOUNT_PATH; here to keep the imports one way
@@ -332,6 +333,9 @@ _DOCUMENT: dict[str, Any] = {
         },
     },
 }
+
+
+vault_accounts_openapi.merge_into(_DOCUMENT)
 
 
 def admin_document() -> dict[str, Any]:

@@ -30,10 +30,14 @@ def get(session: Session, model: type[T], workspace_id: str, row_id: str) -> T:
     return row
 
 
-def clean_name(value: str, *, field: str = "name", max_length: int = 200) -> str:
+def clean_name(
+    value: str, *, field: str = "name", max_length: int = 200, label: str | None = None
+) -> str:
+    """`label` is how the message names the field ("app name"), when not as `field`."""
     name = " ".join(value.split())
+    said = label or field
     if not name:
-        raise InvalidInput(f"The {field} must not be empty.", field=field)
+        raise InvalidInput(f"The {said} must not be empty.", field=field)
     if len(name) > max_length:
-        raise InvalidInput(f"The {field} is longer than {max_length} characters.", field=field)
+        raise InvalidInput(f"The {said} is longer than {max_length} characters.", field=field)
     return name

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -35,16 +36,69 @@ class AccountInput:
     labels: Sequence[str] = ()
 
 
+MAX_URL = 2048
+MAX_USERNAME = 320  # the column's size, and an email address's limit (RFC 5321 §4.5.3)
+MAX_SECRET = 1024
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def clean_login_url(value: str) -> str:
+    """The page the extension opens and fills: https, or plain http on loopback only (a
+    development site), never with credentials in it (DESIGN.md, "Security model")."""
     url = value.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("The login URL must be an http(s) URL with a host.", field="login_url")
-    if parts.username or parts.password:
-        raise InvalidInput("The login URL must not carry credentials.", field="login_url")
-    if len(url) > 2048:
-        raise InvalidInput("The login URL is longer than 2048 characters.", field="login_url")
+    if not url:
+        raise InvalidInput("The login URL must not be empty.", field="login_url")
+    if len(url) > MAX_URL:
+        raise InvalidInput(f"The login URL is longer than {MAX_URL} characters.", field="login_url")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise InvalidInput("The login URL is not a valid URL.", field="login_url") from None
+    if any(c.isspace() for c in url) or parts.scheme not in ("http", "https") or not host:
+        raise InvalidInput(
+            "The login URL must be a full URL such as https://example.com/login.", field="login_url"
+        )
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise InvalidInput(
+            "The login URL must not carry a username or password (user@host).", field="login_url"
+        )
+    if parts.scheme == "http" and not _loopback(host):
+        raise InvalidInput(
+            "The login URL must use https (plain http only for 127.0.0.1 or localhost).",
+            field="login_url",
+        )
     return url
+
+
+def clean_username(value: str) -> str:
+    username = value.strip()
+    if not username:
+        raise InvalidInput("The username must not be empty.", field="username")
+    if len(username) > MAX_USERNAME:
+        raise InvalidInput(
+            f"The username is longer than {MAX_USERNAME} characters.", field="username"
+        )
+    return username
+
+
+def clean_password(value: str) -> str:
+    if not value:
+        raise InvalidInput("The password must not be empty.", field="password")
+    if len(value) > MAX_SECRET:
+        raise InvalidInput(
+            f"The password is longer than {MAX_SECRET} characters.", field="password"
+        )
+    return value
 
 
 def _clean_labels(labels: Sequence[str]) -> list[str]:
@@ -66,22 +120,51 @@ def canonical_totp(value: str) -> str:
         ) from None
 
 
+class InvalidAccount(InvalidInput):
+    """Every field of an account that breaks a rule, so a form can mark them all at once."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        field, message = next(iter(problems.items()))
+        super().__init__(message, field=field)
+        self.problems = problems
+
+
 def _clean(data: AccountInput) -> AccountInput:
-    if not data.username.strip():
-        raise InvalidInput("The username must not be empty.", field="username")
-    if not data.password:
-        raise InvalidInput("The password must not be empty.", field="password")
-    totp = (
-        canonical_totp(data.totp_secret) if data.totp_secret and data.totp_secret.strip() else None
+    """The input cleaned, or `InvalidAccount` naming every bad field; nothing is written."""
+    problems: dict[str, str] = {}
+
+    def check(field: str, clean: Callable[[], str]) -> str:
+        try:
+            return clean()
+        except InvalidInput as exc:
+            problems.setdefault(field, exc.message)
+            return ""
+
+    name = check("name", lambda: clean_name(data.name))
+    app_name = check(
+        "app_name", lambda: clean_name(data.app_name, field="app_name", label="app name")
     )
+    login_url = check("login_url", lambda: clean_login_url(data.login_url))
+    username = check("username", lambda: clean_username(data.username))
+    password = check("password", lambda: clean_password(data.password))
+    totp = None
+    if data.totp_secret and data.totp_secret.strip():
+        totp = check("totp_secret", lambda: canonical_totp(data.totp_secret or ""))
+    labels = list(data.labels)
+    try:
+        labels = _clean_labels(data.labels)
+    except InvalidInput as exc:
+        problems.setdefault("labels", exc.message)
+    if problems:
+        raise InvalidAccount(problems)
     return AccountInput(
-        name=clean_name(data.name),
-        app_name=clean_name(data.app_name, field="app_name"),
-        login_url=clean_login_url(data.login_url),
-        username=data.username.strip(),
-        password=data.password,
+        name=name,
+        app_name=app_name,
+        login_url=login_url,
+        username=username,
+        password=password,
         totp_secret=totp,
-        labels=_clean_labels(data.labels),
+        labels=labels,
     )
 
 
@@ -133,7 +216,7 @@ def rename_account(
     if name is not None:
         account.name = clean_name(name)
     if app_name is not None:
-        account.app_name = clean_name(app_name, field="app_name")
+        account.app_name = clean_name(app_name, field="app_name", label="app name")
     account.updated_at = utcnow()
     audit.record(
         session,
@@ -163,9 +246,7 @@ def update_login(
     if login_url is not None:
         account.login_url = clean_login_url(login_url)
     if username is not None:
-        if not username.strip():
-            raise InvalidInput("The username must not be empty.", field="username")
-        account.username = username.strip()
+        account.username = clean_username(username)
     if labels is not None:
         account.labels = _clean_labels(labels)
     account.updated_at = utcnow()
@@ -194,8 +275,7 @@ def set_secret(
     account = get(session, Account, workspace_id, account_id)
     old: list[str | None] = []
     if password is not None:
-        if not password:
-            raise InvalidInput("The password must not be empty.", field="password")
+        password = clean_password(password)
         old.append(account.password_secret_id)
         account.password_secret_id = _seal(session, vault, password, "account.password")
     if totp_secret is not None:

@@ -25,7 +25,9 @@ from broker.context import BrokerContext
 from broker.oidc.client import OidcConfig, RelyingParty
 from broker.ports import OKTA_CHECK_STATE, OktaConnectionCheck
 from broker.web import (
+    account_list_pages,
     account_pages,
+    activity_pages,
     auth,
     health,
     launch,
@@ -33,6 +35,7 @@ from broker.web import (
     pages,
     profile_pages,
     settings_pages,
+    share_pages,
 )
 from broker.web.metrics import Metrics, metrics_endpoint
 from broker.web.observe import Observe
@@ -47,6 +50,9 @@ def _routes(ctx: BrokerContext) -> list[BaseRoute]:
         *auth.routes(),
         *launch.routes(),
         *settings_pages.routes(),
+        *account_list_pages.routes(),  # before account_pages: /accounts/new, …/edit, …/delete
+        *share_pages.routes(),
+        *activity_pages.routes(),
         *account_pages.routes(),
         *profile_pages.routes(),
         *members_pages.routes(),

@@ -7,11 +7,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from broker.sessions import current_member
+from broker.web import account_list_pages
 from broker.web.templating import page
 
 
 async def home(request: Request) -> Response:
-    return page(request, "home.html", member=await current_member(request))
+    member = await current_member(request)
+    if member is not None:
+        return await account_list_pages.home(request)
+    return page(request, "home.html", member=member)
 
 
 def routes() -> list[BaseRoute]:

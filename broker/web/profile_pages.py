@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from broker.actions import extended_access
+from broker.actions import accounts, extended_access
 from broker.actions.snapshots import ROLE_NAMES
 from broker.errors import PermissionDenied
 from broker.sessions import current_member
@@ -22,7 +22,16 @@ async def profile(request: Request) -> Response:
     member = await current_member(request)
     if member is None:
         return forms.sign_in_needed(request)
-    return page(request, "profile.html", member=member, role_name=ROLE_NAMES[member.role])
+    extended = await run_in_threadpool(
+        accounts.listing, forms.context_of(request), member.id, extended_only=True, per_page=200
+    )
+    return page(
+        request,
+        "profile.html",
+        member=member,
+        role_name=ROLE_NAMES[member.role],
+        extended=extended,
+    )
 
 
 async def sync_with_okta(request: Request) -> Response:
