@@ -78,7 +78,7 @@ def populate(engine: Engine, *, visible: int, total: int, members: int) -> tuple
         for i in range(members)
     ]
     _insert(engine, Member, people)
-    me = people[0]["id"]
+    me = str(people[0]["id"])
     team = new_id()
     _insert(engine, Team, [{"id": team, "workspace_id": ws, "name": "T", "scim_id": new_id()}])
     _insert(engine, TeamMembership, [{"team_id": team, "member_id": me}])

@@ -24,7 +24,6 @@ from broker.db import transaction
 from broker.errors import InvalidInput, PermissionDenied
 from broker.models import Account, AuditEvent, Collection, ItemRole, Member, Share, TeamMembership
 from broker.outbox import collection_subtree
-from broker.sessions import aware
 
 PER_PAGE = 50
 REFUSAL = "Login-only members and guests have no activity log."
@@ -137,7 +136,7 @@ def _row(event: AuditEvent, names: dict[str, str]) -> EventRow:
         target = event.target_type
     return EventRow(
         event.id,
-        aware(event.at),
+        event.at,
         names.get(event.actor_id or "") if event.actor_id else None,
         event.action,
         target,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from broker import totp
 from broker.actions import accounts
@@ -129,7 +129,7 @@ def test_edit_renames_changes_login_and_replaces_secrets_in_one_go(
     added = accounts.create(ctx, me.id, _input())
     with transaction(ctx.sessions) as s:
         s.add(OktaExtension(account_id=added.id, workspace_id=build.workspace_id))
-        s.execute(SyncOutbox.__table__.delete())
+        s.execute(delete(SyncOutbox))
         before = s.get_one(Account, added.id).password_secret_id
     code = accounts.update(
         ctx,
