@@ -65,7 +65,7 @@ def populate(engine: Engine, *, visible: int, total: int, members: int) -> tuple
     Base.metadata.create_all(engine)
     ws = new_id()
     _insert(engine, Workspace, [{"id": ws, "name": f"bench-{ws}"}])
-    people = [
+    people: list[dict[str, Any]] = [
         {
             "id": new_id(),
             "workspace_id": ws,
@@ -82,7 +82,7 @@ def populate(engine: Engine, *, visible: int, total: int, members: int) -> tuple
     team = new_id()
     _insert(engine, Team, [{"id": team, "workspace_id": ws, "name": "T", "scim_id": new_id()}])
     _insert(engine, TeamMembership, [{"team_id": team, "member_id": me}])
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": new_id(),
             "workspace_id": ws,
