@@ -27,12 +27,14 @@ from broker.ports import OKTA_CHECK_STATE, OktaConnectionCheck
 from broker.web import (
     account_pages,
     auth,
+    collection_pages,
     health,
     launch,
     members_pages,
     pages,
     profile_pages,
     settings_pages,
+    team_pages,
 )
 from broker.web.metrics import Metrics, metrics_endpoint
 from broker.web.observe import Observe
@@ -50,6 +52,8 @@ def _routes(ctx: BrokerContext) -> list[BaseRoute]:
         *account_pages.routes(),
         *profile_pages.routes(),
         *members_pages.routes(),
+        *collection_pages.routes(),
+        *team_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         # The extension API serves its OpenAPI description at /api/ext/v1/openapi.json.
         Mount(ext_api.MOUNT_PATH, routes=ext_api.routes(ctx)),
