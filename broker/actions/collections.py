@@ -84,40 +84,61 @@ def create(ctx: BrokerContext, member_id: str, name: str, parent_id: str | None 
         return made.id
 
 
+def _rename(db: Session, member: Member, collection_id: str, name: str) -> None:
+    _managed(db, member, collection_id)
+    collections.rename_collection(db, member.workspace_id, collection_id, name, actor_id=member.id)
+
+
+def _move(db: Session, member: Member, collection_id: str, parent_id: str | None) -> None:
+    _managed(db, member, collection_id)
+    if parent_id == collection_id:
+        raise InvalidInput("A collection cannot be moved under itself.", field="parent_id")
+    if parent_id is not None:
+        if not rbac.can_view_collection(db, member, parent_id):
+            raise NotFound("No such collection to move it under.")
+        if not rbac.can_manage_collection(db, member, parent_id):
+            raise PermissionDenied("You can move a collection only under one you are an Owner of.")
+    moved = collections.move_collection(
+        db, member.workspace_id, collection_id, parent_id, actor_id=member.id
+    )
+    if not rbac.can_manage_collection(db, member, collection_id):
+        # Raised inside the transaction: the move is rolled back.
+        raise InvalidInput(
+            f"After this move you would no longer be an Owner of “{moved.name}” (your "
+            "Owner role comes from the collection it sits in now). Share it with yourself "
+            "as Owner first, or move it under a collection you own.",
+            field="parent_id",
+        )
+
+
 def rename(ctx: BrokerContext, member_id: str, collection_id: str, name: str) -> None:
     with transaction(ctx.sessions) as db:
-        member = actor(db, member_id)
-        _managed(db, member, collection_id)
-        collections.rename_collection(
-            db, member.workspace_id, collection_id, name, actor_id=member.id
-        )
+        _rename(db, actor(db, member_id), collection_id, name)
 
 
 def move(ctx: BrokerContext, member_id: str, collection_id: str, parent_id: str | None) -> None:
     """Put the collection under `parent_id` (None: at the top). Owner on both; no cycles."""
     with transaction(ctx.sessions) as db:
+        _move(db, actor(db, member_id), collection_id, parent_id)
+
+
+def change(
+    ctx: BrokerContext,
+    member_id: str,
+    collection_id: str,
+    *,
+    name: str | None = None,
+    move_to: bool = False,
+    parent_id: str | None = None,
+) -> None:
+    """Rename and/or (with `move_to`) move in one transaction: a refused move keeps the old name
+    too."""
+    with transaction(ctx.sessions) as db:
         member = actor(db, member_id)
-        _managed(db, member, collection_id)
-        if parent_id == collection_id:
-            raise InvalidInput("A collection cannot be moved under itself.", field="parent_id")
-        if parent_id is not None:
-            if not rbac.can_view_collection(db, member, parent_id):
-                raise NotFound("No such collection to move it under.")
-            if not rbac.can_manage_collection(db, member, parent_id):
-                raise PermissionDenied(
-                    "You can move a collection only under one you are an Owner of."
-                )
-        moved = collections.move_collection(
-            db, member.workspace_id, collection_id, parent_id, actor_id=member.id
-        )
-        if not rbac.can_manage_collection(db, member, collection_id):
-            # Raised inside the transaction: the move is rolled back.
-            raise InvalidInput(
-                f"After this move you would no longer be an Owner of “{moved.name}” (your "
-                "Owner role comes from the collection it sits in now). Share it with yourself "
-                "as Owner first, or move it under a collection you own.",
-                field="parent_id",
-            )
+        if name is not None:
+            _rename(db, member, collection_id, name)
+        if move_to:
+            _move(db, member, collection_id, parent_id)
 
 
 def _adopt_orphans(db: Session, member: Member, account_ids: list[str]) -> int:

@@ -20,6 +20,8 @@ from starlette.routing import BaseRoute, Route
 from broker import rbac
 from broker.actions import extended_access, settings
 from broker.actions import members as member_actions
+from broker.admin_api import collections as collections_api
+from broker.admin_api import teams as teams_api
 from broker.admin_api import wire
 from broker.admin_api.errors import (
     AdminError,
@@ -183,6 +185,8 @@ def routes() -> list[BaseRoute]:
             "/accounts/{account_id}/extension/sync", POST=_account_action(extended_access.sync, 202)
         ),
         route("/members", GET=_members),
+        *collections_api.routes(route),
+        *teams_api.routes(route),
         # Last: any other path under the mount gets the JSON error, not Starlette's text.
         Route("/{path:path}", _unknown, methods=_ALL_METHODS),
     ]

@@ -13,6 +13,8 @@ import copy
 from typing import Any
 
 from broker import ext_api
+from broker.admin_api import collections as collections_api
+from broker.admin_api import teams as teams_api
 from broker.admin_api.errors import ERROR_CODES
 
 MOUNT_PATH = "/api/admin/v1"  # also endpoints.MOUNT_PATH; here to keep the imports one way
@@ -332,6 +334,12 @@ _DOCUMENT: dict[str, Any] = {
         },
     },
 }
+
+
+# Each vault family describes its own paths and schemas (one line each).
+for _family in (collections_api, teams_api):
+    _DOCUMENT["paths"].update(_family.PATHS)
+    _SCHEMAS.update(_family.SCHEMAS)
 
 
 def admin_document() -> dict[str, Any]:
