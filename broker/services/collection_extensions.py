@@ -51,25 +51,33 @@ def live_accounts_beneath(collection_id: str) -> Select[Any]:
     )
 
 
-def _covering(session: Session, account_id: str) -> str | None:
-    """An extended collection holding the account, or an ancestor of one holding it (the
-    nearest first, then by id, so the answer is stable)."""
-    holding = select(CollectionItem.collection_id.label("id"), literal(0).label("depth")).where(
-        CollectionItem.account_id == account_id
-    )
+def _covering(session: Session, account_ids: Sequence[str]) -> dict[str, str]:
+    """For each account held (directly or through an ancestor) by an extended collection, the
+    nearest such collection (then by id, so the answer is stable). One statement for them all."""
+    if not account_ids:
+        return {}
+    holding = select(
+        CollectionItem.account_id.label("account_id"),
+        CollectionItem.collection_id.label("id"),
+        literal(0).label("depth"),
+    ).where(CollectionItem.account_id.in_(account_ids))
     tree = holding.cte("covering", recursive=True)
     parent = aliased(Collection)
     tree = tree.union_all(
-        select(parent.parent_id, tree.c.depth + 1)
+        select(tree.c.account_id, parent.parent_id, tree.c.depth + 1)
         .join(tree, parent.id == tree.c.id)
         .where(parent.parent_id.is_not(None))
     )
-    return session.scalar(
-        select(CollectionExtension.collection_id)
-        .join(tree, tree.c.id == CollectionExtension.collection_id)
-        .order_by(tree.c.depth, CollectionExtension.collection_id)
-        .limit(1)
-    )
+    found: dict[str, tuple[int, str]] = {}
+    for account_id, collection_id, depth in session.execute(
+        select(tree.c.account_id, CollectionExtension.collection_id, tree.c.depth).join(
+            CollectionExtension, CollectionExtension.collection_id == tree.c.id
+        )
+    ):
+        best = found.get(account_id)
+        if best is None or (depth, collection_id) < best:
+            found[account_id] = (depth, collection_id)
+    return {account_id: collection_id for account_id, (_d, collection_id) in found.items()}
 
 
 def _feature_on(session: Session, workspace_id: str) -> bool:
@@ -77,35 +85,67 @@ def _feature_on(session: Session, workspace_id: str) -> bool:
     return workspace is not None and workspace.extended_access_enabled
 
 
-def _extend_through(
-    session: Session, account_id: str, record: CollectionExtension, actor_id: str | None
-) -> None:
-    row = session.get(OktaExtension, account_id)
-    if row is None:
-        row = OktaExtension(account_id=account_id, workspace_id=record.workspace_id)
-        session.add(row)
-    # Who extended it is who extended the collection: that Owner's decision brought it in.
-    row.extended_by_id = record.extended_by_id
-    row.extended_at = utcnow()
-    row.through_collection_id = record.collection_id
-    row.removal_requested_at = None
-    row.sync_state = SyncState.PENDING
-    row.last_error = None
-    session.flush()
-    audit.record(
-        session,
-        record.workspace_id,
-        "okta.extended",
-        actor_id=actor_id,
-        target_type="account",
-        target_id=account_id,
-        collection_id=record.collection_id,
-    )
-    request_sync(session, [account_id], "account extended with its collection")
+def _rows(session: Session, account_ids: Sequence[str]) -> dict[str, OktaExtension]:
+    if not account_ids:
+        return {}
+    return {
+        row.account_id: row
+        for row in session.scalars(
+            select(OktaExtension).where(OktaExtension.account_id.in_(account_ids))
+        )
+    }
 
 
 def _live(row: OktaExtension | None) -> bool:
     return row is not None and row.removal_requested_at is None
+
+
+def _extend_through(
+    session: Session,
+    account_ids: Sequence[str],
+    record: CollectionExtension,
+    rows: dict[str, OktaExtension],
+    actor_id: str | None,
+) -> None:
+    """Extend the accounts through the extended collection `record`: a row each, an audit
+    event each, and their outbox rows."""
+    now = utcnow()
+    for account_id in account_ids:
+        row = rows.get(account_id)
+        if row is None:
+            row = OktaExtension(account_id=account_id, workspace_id=record.workspace_id)
+            session.add(row)
+            rows[account_id] = row
+        # Who extended it is who extended the collection: that Owner's decision brought it in.
+        row.extended_by_id = record.extended_by_id
+        row.extended_at = now
+        row.through_collection_id = record.collection_id
+        row.removal_requested_at = None
+        row.sync_state = SyncState.PENDING
+        row.last_error = None
+        audit.record(
+            session,
+            record.workspace_id,
+            "okta.extended",
+            actor_id=actor_id,
+            target_type="account",
+            target_id=account_id,
+            collection_id=record.collection_id,
+        )
+    session.flush()
+    request_sync(session, account_ids, "account extended with its collection")
+
+
+def _live_ids(session: Session, account_ids: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(account_ids))
+    if not wanted:
+        return []
+    alive = set(
+        session.scalars(
+            select(Account.id).where(Account.id.in_(wanted), Account.deleted_at.is_(None))
+        )
+    )
+    return [a for a in wanted if a in alive]
 
 
 def reconcile(
@@ -113,27 +153,25 @@ def reconcile(
 ) -> list[str]:
     """Bring the accounts in step with the extended collections that cover them now; returns the
     ids newly extended."""
-    extended: list[str] = []
-    feature_on: bool | None = None
-    for account_id in dict.fromkeys(account_ids):
-        account = session.get(Account, account_id)
-        if account is None or account.deleted_at is not None:
-            continue
-        covering = _covering(session, account_id)
-        row = session.get(OktaExtension, account_id)
+    ids = _live_ids(session, account_ids)
+    covering = _covering(session, ids)
+    rows = _rows(session, ids)
+    waiting: dict[str, list[str]] = {}
+    for account_id in ids:
+        row = rows.get(account_id)
         if _live(row):
             assert row is not None
-            if row.through_collection_id is not None and row.through_collection_id != covering:
-                row.through_collection_id = covering  # None: it stays, now on its own
-            continue
-        if covering is None:
-            continue
-        if feature_on is None:
-            feature_on = _feature_on(session, workspace_id)
-        if feature_on:
-            record = session.get_one(CollectionExtension, covering)
-            _extend_through(session, account_id, record, actor_id)
-            extended.append(account_id)
+            now_through = covering.get(account_id)
+            if row.through_collection_id is not None and row.through_collection_id != now_through:
+                row.through_collection_id = now_through  # None: it stays, now on its own
+        elif account_id in covering:
+            waiting.setdefault(covering[account_id], []).append(account_id)
+    extended: list[str] = []
+    if waiting and _feature_on(session, workspace_id):
+        for collection_id, batch in waiting.items():
+            record = session.get_one(CollectionExtension, collection_id)
+            _extend_through(session, batch, record, rows, actor_id)
+            extended.extend(batch)
     session.flush()
     return extended
 
@@ -166,12 +204,12 @@ def extend_collection(session: Session, actor: Member, collection_id: str) -> li
             target_type="collection",
             target_id=collection.id,
         )
-    extended = []
-    for account_id in session.scalars(live_accounts_beneath(collection.id)).all():
-        if not _live(session.get(OktaExtension, account_id)):
-            _extend_through(session, account_id, record, actor.id)
-            extended.append(account_id)
-    return extended
+    beneath = list(session.scalars(live_accounts_beneath(collection.id)))
+    rows = _rows(session, beneath)
+    missing = [a for a in beneath if not _live(rows.get(a))]
+    if missing:
+        _extend_through(session, missing, record, rows, actor.id)
+    return missing
 
 
 @dataclass(frozen=True)
@@ -198,32 +236,35 @@ def remove_collection(session: Session, actor: Member, collection_id: str) -> Re
         target_type="collection",
         target_id=collection.id,
     )
+    beneath = list(session.scalars(live_accounts_beneath(collection.id)))
+    rows = _rows(session, beneath)
+    covering = _covering(session, beneath)
     removing: list[str] = []
     kept: list[str] = []
-    for account_id in session.scalars(live_accounts_beneath(collection.id)).all():
-        row = session.get(OktaExtension, account_id)
+    now = utcnow()
+    for account_id in beneath:
+        row = rows.get(account_id)
         if row is None or not _live(row):
             continue
         if row.through_collection_id is None:
             kept.append(account_id)
-            continue
-        covering = _covering(session, account_id)
-        if covering is not None:
-            row.through_collection_id = covering
+        elif account_id in covering:
+            row.through_collection_id = covering[account_id]
             kept.append(account_id)
-            continue
-        row.removal_requested_at = utcnow()
-        row.sync_state = SyncState.REMOVING
-        audit.record(
-            session,
-            collection.workspace_id,
-            "okta.removal_requested",
-            actor_id=actor.id,
-            target_type="account",
-            target_id=account_id,
-            collection_id=collection.id,
-        )
-        removing.append(account_id)
+        else:
+            row.removal_requested_at = now
+            row.sync_state = SyncState.REMOVING
+            audit.record(
+                session,
+                collection.workspace_id,
+                "okta.removal_requested",
+                actor_id=actor.id,
+                target_type="account",
+                target_id=account_id,
+                collection_id=collection.id,
+            )
+            removing.append(account_id)
+    session.flush()
     request_sync(session, removing, "collection removed from Okta")
     return Removal(removing, kept)
 
