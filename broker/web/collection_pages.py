@@ -43,6 +43,14 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+def _accounts_stay(n: int) -> str:
+    if n == 0:
+        return "It held no account."
+    if n == 1:
+        return "The 1 account in it stays in Latchkey, out of the collection."
+    return f"The {n} accounts in it stay in Latchkey, out of the collection."
+
+
 async def _member(request: Request) -> Member | Response:
     member = await current_member(request)
     return forms.sign_in_needed(request) if member is None else member
@@ -208,10 +216,7 @@ async def delete(request: Request) -> Response:
 
     def run(member: Member, _fields: dict[str, str]) -> str:
         gone = collections.delete(ctx, member.id, cid)
-        text = (
-            f"The collection “{gone.name}” is deleted. Its "
-            f"{_plural(gone.accounts, 'account')} stay in Latchkey, out of the collection."
-        )
+        text = f"The collection “{gone.name}” is deleted. {_accounts_stay(gone.accounts)}"
         if gone.adopted:
             text += f" You are now the direct Owner of {_plural(gone.adopted, 'account')} "
             text += "that nobody else could run."
@@ -255,8 +260,9 @@ async def extend(request: Request) -> Response:
     def run(member: Member, _fields: dict[str, str]) -> str:
         n = collections.extend(ctx, member.id, cid)
         return (
-            f"The collection is extended to Okta: {_plural(n, 'account')} show pending until "
-            "the next sync. Accounts added to it later are extended too."
+            f"The collection is extended to Okta: {_plural(n, 'account')} "
+            f"{'shows' if n == 1 else 'show'} pending until the next sync. Accounts added to it "
+            "later are extended too."
         )
 
     return await _act(request, run)
@@ -279,12 +285,13 @@ async def remove(request: Request) -> Response:
         removal = collections.remove_from_okta(ctx, member.id, cid)
         text = (
             f"The collection is removed from Okta: {_plural(len(removal.removing), 'account')} "
-            "are being removed."
+            f"{'is' if len(removal.removing) == 1 else 'are'} being removed."
         )
         if removal.kept:
             text += (
-                f" {_plural(len(removal.kept), 'account')} stay in Okta: extended on their own "
-                "or by another extended collection."
+                f" {_plural(len(removal.kept), 'account')} "
+                f"{'stays' if len(removal.kept) == 1 else 'stay'} in Okta: extended on "
+                "their own or by another extended collection."
             )
         return text
 
