@@ -199,6 +199,10 @@ def test_each_person_sees_the_collection_as_their_role_allows(
     page = _as(browser_page, scene, email)
     _open(page, scene, "/collections")
     axe_check(page)
+    listed = page.get_by_role("link", name="Shared logins")
+    expect(listed).to_have_count(0 if sees is None else 1)
+    if sees is None:
+        expect(page.locator("#no-collections")).to_be_visible()
     status = _open(page, scene, f"/collections/{scene.collection_id}")
     axe_check(page)
     if sees is None:
