@@ -448,3 +448,17 @@ def test_a_manual_sync_of_a_collection_queues_its_extended_accounts(scene: Scene
     assert _queued(scene) == {account}
     with pytest.raises(PermissionDenied):
         actions.sync(scene.ctx, scene.collaborator, top)
+
+
+def test_an_account_extended_again_on_its_own_page_stays_when_its_collection_is_removed(
+    scene: Scene,
+) -> None:
+    top = _owned_collection(scene)
+    account = _account(scene)
+    actions.add_account(scene.ctx, scene.owner, top, account)
+    actions.extend(scene.ctx, scene.owner, top)
+    extended_access.remove(scene.ctx, scene.owner, account)
+    extended_access.extend(scene.ctx, scene.owner, account)
+    assert _extended_rows(scene) == {account: (SyncState.PENDING, None)}
+    removal = actions.remove_from_okta(scene.ctx, scene.owner, top)
+    assert (removal.removing, removal.kept) == ([], [account])
