@@ -13,7 +13,7 @@ import copy
 from typing import Any
 
 from broker import ext_api
-from broker.admin_api import collections as collections_api
+from broker.admin_api import collections_openapi
 from broker.admin_api import teams as teams_api
 from broker.admin_api.errors import ERROR_CODES
 
@@ -337,7 +337,7 @@ _DOCUMENT: dict[str, Any] = {
 
 
 # Each vault family describes its own paths and schemas (one line each).
-for _family in (collections_api, teams_api):
+for _family in (collections_openapi, teams_api):
     _DOCUMENT["paths"].update(_family.PATHS)
     _SCHEMAS.update(_family.SCHEMAS)
 
