@@ -284,6 +284,28 @@ class OktaExtension(Base):
     # Set (and committed) just before sync asks Okta to create the app: until Okta's listing
     # shows a new app, "not found" does not mean "never made" (docs/sync.md).
     create_started_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+    # The extended collection that brought the account to Okta; None: extended on its own
+    # (docs/owner.md, "Extend a collection to Okta").
+    through_collection_id: Mapped[str | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="SET NULL"), default=None
+    )
+
+
+class CollectionExtension(Base):
+    """A collection extended to Okta: every account in it and beneath it, now and later."""
+
+    __tablename__ = "collection_extensions"
+
+    collection_id: Mapped[str] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    extended_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    extended_by_id: Mapped[str | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), default=None
+    )
 
 
 class SyncOutbox(Base):

@@ -585,3 +585,41 @@ def visible_accounts(member: MemberFacts, workspace_id: str) -> Select[Any]:
         )
         .group_by(grants.c.account_id)
     )
+
+
+def visible_collections(member: MemberFacts, workspace_id: str) -> Select[Any]:
+    """`(collection_id, strength)` of every collection the member can see (a share on it or on
+    an ancestor, directly or through a team), one row per collection; `strength` as in
+    `visible_accounts`, capped for Login-only members."""
+    teams = select(TeamMembership.team_id).where(TeamMembership.member_id == member.id)
+    reaching = (Share.member_id == member.id) | Share.team_id.in_(teams)
+    strength = case((Share.role == ItemRole.OWNER.value, 2), else_=1)
+    seeds = select(Share.collection_id.label("id"), strength.label("strength")).where(
+        reaching, Share.collection_id.is_not(None)
+    )
+    tree = seeds.cte("seen_collections", recursive=True)
+    child = aliased(Collection)
+    tree = tree.union_all(
+        select(child.id, tree.c.strength).join(tree, child.parent_id == tree.c.id)
+    )
+    best: ColumnElement[Any] = func.max(tree.c.strength)
+    if member.role in RESTRICTED_ROLES:
+        best = literal(1)
+    return (
+        select(tree.c.id.label("collection_id"), best.label("strength"))
+        .join(Collection, Collection.id == tree.c.id)
+        .where(Collection.workspace_id == workspace_id, true() if member.active else false())
+        .group_by(tree.c.id)
+    )
+
+
+def has_manager(session: Session, account_id: str) -> bool:
+    """Whether some active member may still manage the account (an Owner share reaches them):
+    a change that would leave an account with nobody to run it must hand it to someone."""
+    for mid, role, active, ext, granted in session.execute(
+        _ASSIGNMENT_GRANTS, {"account_id": account_id}
+    ):
+        member = MemberFacts(mid, WorkspaceRole(role), active, ext)
+        if manage_allowed(member, cap_for(member.role, ItemRole(granted))):
+            return True
+    return False

@@ -20,6 +20,8 @@ from starlette.routing import BaseRoute, Route
 from broker import rbac
 from broker.actions import extended_access, settings
 from broker.actions import members as member_actions
+from broker.admin_api import collections as collections_api
+from broker.admin_api import teams as teams_api
 from broker.admin_api import vault_accounts, wire
 from broker.admin_api.errors import (
     AdminError,
@@ -184,6 +186,8 @@ def routes() -> list[BaseRoute]:
         ),
         route("/members", GET=_members),
         *vault_accounts.routes(route),
+        *collections_api.routes(route),
+        *teams_api.routes(route),
         # Last: any other path under the mount gets the JSON error, not Starlette's text.
         Route("/{path:path}", _unknown, methods=_ALL_METHODS),
     ]

@@ -13,7 +13,8 @@ import copy
 from typing import Any
 
 from broker import ext_api
-from broker.admin_api import vault_accounts_openapi
+from broker.admin_api import collections_openapi, vault_accounts_openapi
+from broker.admin_api import teams as teams_api
 from broker.admin_api.errors import ERROR_CODES
 
 MOUNT_PATH = "/api/admin/v1"  # also endpoints.MOUNT_PATH; here to keep the imports one way
@@ -336,6 +337,11 @@ _DOCUMENT: dict[str, Any] = {
 
 
 vault_accounts_openapi.merge_into(_DOCUMENT)
+
+# Each vault family describes its own paths and schemas (one line each).
+for _family in (collections_openapi, teams_api):
+    _DOCUMENT["paths"].update(_family.PATHS)
+    _SCHEMAS.update(_family.SCHEMAS)
 
 
 def admin_document() -> dict[str, Any]:

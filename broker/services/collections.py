@@ -9,6 +9,7 @@ from broker import audit
 from broker.errors import Conflict, InvalidInput
 from broker.models import Account, Collection, CollectionItem
 from broker.outbox import accounts_in_collections, collection_subtree, request_sync
+from broker.services import collection_extensions
 from broker.services._lookup import clean_name, get
 
 
@@ -76,6 +77,9 @@ def move_collection(
     request_sync(session, accounts_in_collections([collection.id]), "collection moved")
     collection.parent_id = parent_id
     session.flush()
+    # Moved in under an extended collection, they are extended too (or follow it out).
+    beneath = session.scalars(collection_extensions.live_accounts_beneath(collection.id)).all()
+    collection_extensions.reconcile(session, workspace_id, beneath, actor_id=actor_id)
     audit.record(
         session,
         workspace_id,
@@ -99,7 +103,17 @@ def rename_collection(
     collection = get(session, Collection, workspace_id, collection_id)
     name = clean_name(name)
     _check_name_free(session, workspace_id, collection.parent_id, name, collection.id)
-    collection.name = name
+    if name != collection.name:
+        collection.name = name
+        audit.record(
+            session,
+            workspace_id,
+            "collection.renamed",
+            actor_id=actor_id,
+            target_type="collection",
+            target_id=collection.id,
+            name=name,
+        )
     return collection
 
 
@@ -108,9 +122,11 @@ def delete_collection(
 ) -> None:
     """Delete the collection and its sub-collections; the accounts themselves stay."""
     collection = get(session, Collection, workspace_id, collection_id)
-    request_sync(session, accounts_in_collections([collection.id]), "collection deleted")
+    beneath = session.scalars(collection_extensions.live_accounts_beneath(collection.id)).all()
+    request_sync(session, beneath, "collection deleted")
     session.delete(collection)
     session.flush()
+    collection_extensions.reconcile(session, workspace_id, beneath, actor_id=actor_id)
     audit.record(
         session,
         workspace_id,
@@ -145,6 +161,7 @@ def add_account(
         collection_id=collection.id,
     )
     request_sync(session, [account.id], "account added to a collection")
+    collection_extensions.reconcile(session, workspace_id, [account.id], actor_id=actor_id)
 
 
 def remove_account(
@@ -174,3 +191,4 @@ def remove_account(
             collection_id=collection.id,
         )
         request_sync(session, [account.id], "account removed from a collection")
+        collection_extensions.reconcile(session, workspace_id, [account.id], actor_id=actor_id)

@@ -29,6 +29,8 @@ def extend_account(session: Session, actor: Member, account_id: str) -> OktaExte
         session.add(extension)
     extension.removal_requested_at = None
     extension.sync_state = SyncState.PENDING
+    # Extended from its own page: it stays when a collection holding it is removed from Okta.
+    extension.through_collection_id = None
     session.flush()
     audit.record(
         session,

@@ -53,7 +53,17 @@ def rename_team(
     team = get(session, Team, workspace_id, team_id)
     name = clean_name(name)
     _check_name_free(session, workspace_id, name, team.id)
-    team.name = name
+    if name != team.name:
+        team.name = name
+        audit.record(
+            session,
+            workspace_id,
+            "team.renamed",
+            actor_id=actor_id,
+            target_type="team",
+            target_id=team.id,
+            name=name,
+        )
     return team
 
 

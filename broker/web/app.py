@@ -29,6 +29,7 @@ from broker.web import (
     account_pages,
     activity_pages,
     auth,
+    collection_pages,
     health,
     launch,
     members_pages,
@@ -36,6 +37,7 @@ from broker.web import (
     profile_pages,
     settings_pages,
     share_pages,
+    team_pages,
 )
 from broker.web.metrics import Metrics, metrics_endpoint
 from broker.web.observe import Observe
@@ -56,6 +58,8 @@ def _routes(ctx: BrokerContext) -> list[BaseRoute]:
         *account_pages.routes(),
         *profile_pages.routes(),
         *members_pages.routes(),
+        *collection_pages.routes(),
+        *team_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         # The extension API serves its OpenAPI description at /api/ext/v1/openapi.json.
         Mount(ext_api.MOUNT_PATH, routes=ext_api.routes(ctx)),

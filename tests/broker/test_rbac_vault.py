@@ -146,3 +146,48 @@ def test_login_only_members_can_only_be_collaborators(
     workspace_role: WorkspaceRole, role: ItemRole, allowed: bool
 ) -> None:
     assert rbac.share_role_allowed(workspace_role, role) is allowed
+
+
+def test_visible_collections_reach_down_the_tree_with_the_strongest_role(
+    world: World, session: Session
+) -> None:
+    member = world.member()
+    top = world.collection()
+    child = world.collection(top)
+    grandchild = world.collection(child)
+    world.collection()  # not shared
+    world.share(member, top)
+    world.share(world.team(member), child, ItemRole.OWNER)
+
+    seen = {
+        cid: rbac.role_of_strength(strength)
+        for cid, strength in session.execute(
+            rbac.visible_collections(MemberFacts.of(member), member.workspace_id)
+        )
+    }
+
+    assert seen == {
+        top.id: ItemRole.COLLABORATOR,
+        child.id: ItemRole.OWNER,
+        grandchild.id: ItemRole.OWNER,
+    }
+    login_only = world.member(WorkspaceRole.LOGIN_ONLY)
+    world.share(world.team(login_only), top, ItemRole.OWNER)
+    capped = session.execute(
+        rbac.visible_collections(MemberFacts.of(login_only), login_only.workspace_id)
+    ).all()
+    assert {strength for _cid, strength in capped} == {1}
+
+
+def test_an_account_has_a_manager_only_while_an_active_owner_reaches_it(
+    world: World, session: Session
+) -> None:
+    owner, collaborator = world.member(), world.member()
+    holder = world.collection()
+    account = world.account(within=holder)
+    world.share(collaborator, account)
+    assert not rbac.has_manager(session, account.id)
+    world.share(world.team(owner), holder, ItemRole.OWNER)
+    assert rbac.has_manager(session, account.id)
+    members.set_inactive(session, owner.workspace_id, owner.id)
+    assert not rbac.has_manager(session, account.id)

@@ -1,6 +1,6 @@
 """Keep the SCIM name parts, locale and last-modified times of members and teams
 
-Revision ID: 0004_scim_fields
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-02 12:10:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_scim_fields"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
