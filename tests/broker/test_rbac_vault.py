@@ -146,3 +146,14 @@ def test_login_only_members_can_only_be_collaborators(
     workspace_role: WorkspaceRole, role: ItemRole, allowed: bool
 ) -> None:
     assert rbac.share_role_allowed(workspace_role, role) is allowed
+
+
+@pytest.mark.parametrize("workspace_role", list(WorkspaceRole))
+def test_api_tokens_are_for_active_members_who_may_create_items(
+    world: World, session: Session, workspace_role: WorkspaceRole
+) -> None:
+    member = world.member(workspace_role)
+
+    assert rbac.can_hold_api_tokens(member) is (workspace_role not in RESTRICTED)
+    members.set_inactive(session, world.workspace.id, member.id)
+    assert not rbac.can_hold_api_tokens(member)
