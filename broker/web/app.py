@@ -28,11 +28,13 @@ from broker.web import (
     account_pages,
     auth,
     health,
+    import_pages,
     launch,
     members_pages,
     pages,
     profile_pages,
     settings_pages,
+    token_pages,
 )
 from broker.web.metrics import Metrics, metrics_endpoint
 from broker.web.observe import Observe
@@ -50,6 +52,8 @@ def _routes(ctx: BrokerContext) -> list[BaseRoute]:
         *account_pages.routes(),
         *profile_pages.routes(),
         *members_pages.routes(),
+        *token_pages.routes(),
+        *import_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         # The extension API serves its OpenAPI description at /api/ext/v1/openapi.json.
         Mount(ext_api.MOUNT_PATH, routes=ext_api.routes(ctx)),
