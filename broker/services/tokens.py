@@ -44,7 +44,12 @@ class TokenRow:
 
     @classmethod
     def of(cls, row: ApiToken) -> TokenRow:
-        return cls(row.id, row.name, row.created_at, row.last_used_at, row.revoked_at)
+        def utc(value: datetime | None) -> datetime | None:
+            return None if value is None else aware(value)
+
+        return cls(
+            row.id, row.name, aware(row.created_at), utc(row.last_used_at), utc(row.revoked_at)
+        )
 
     @property
     def active(self) -> bool:
