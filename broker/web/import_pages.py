@@ -3,8 +3,9 @@
 
 The pages run no script and keep no file between the two steps: the uploaded file holds
 passwords, and the broker stores none it was not asked to keep. So *Confirm* asks for the file
-again, and the preview's SHA-256 digest travels in the confirm form: a different file than the
-one previewed is refused, and nothing is written. The member is the Owner of what is imported.
+again, and the preview's SHA-256 digest (of the file, its format and the collection) travels in
+the confirm form: a different file or choice than the one previewed is refused, and nothing is
+written. The member is the Owner of what is imported.
 """
 
 from __future__ import annotations
@@ -105,7 +106,9 @@ async def _upload(request: Request) -> _Upload | Response:
         errors["file"] = "Choose the export file to import."
     if errors:
         return _form_page(request, member, 400, errors=errors, chosen=chosen, collection=collection)
-    digest = hashlib.sha256(data).hexdigest()
+    # The digest binds the format and collection too: confirming must do what the preview said.
+    bound = f"{chosen}\0{collection}\0".encode() + data
+    digest = hashlib.sha256(bound).hexdigest()
     return _Upload(member, chosen, collection, digest, data, fields.get("digest", ""))
 
 
@@ -158,7 +161,8 @@ async def confirm(request: Request) -> Response:
         return forms.stale(
             request,
             PATH,
-            "That file is not the one you previewed; nothing was imported. Preview it first.",
+            "That is not the file, format or collection you previewed; nothing was imported. "
+            "Preview it first.",
         )
     report = await _run(request, upload, dry_run=False)
     if isinstance(report, Response):

@@ -128,6 +128,12 @@ async def test_preview_then_confirm_imports_the_file(site: Site) -> None:
         **_upload(preview, "/import/confirm", other, format="chrome-csv", collection="Team"),  # type: ignore[arg-type]
     )
     assert mismatch.status_code == 303
+    moved = await site.browser.post(
+        f"{BROKER}/import/confirm",
+        **_upload(preview, "/import/confirm", GOOD, format="chrome-csv", collection="Elsewhere"),  # type: ignore[arg-type]
+    )
+    refusal = await site.get(moved.headers["location"])
+    assert "not the file, format or collection you previewed" in refusal.text
     confirmed = await site.browser.post(
         f"{BROKER}/import/confirm",
         **_upload(preview, "/import/confirm", GOOD, format="chrome-csv", collection="Team"),  # type: ignore[arg-type]
