@@ -4,6 +4,8 @@ rights, a dead token is 401 `invalid_token` and never falls back to the cookie; 
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -33,7 +35,10 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_a_session_creates_a_token_that_a_script_uses_without_csrf(api: Api) -> None:
+async def test_a_session_creates_a_token_that_a_script_uses_without_csrf(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     member = await api.site.sign_in(WorkspaceRole.ADMIN)
     created = await _new_token(api, "nightly")
 
@@ -50,6 +55,7 @@ async def test_a_session_creates_a_token_that_a_script_uses_without_csrf(api: Ap
     assert listed.json()["tokens"][0]["last_used_at"] is not None
     assert created["token"] not in listed.text
     assert write.status_code == 200  # no X-CSRF-Token needed with a bearer
+    assert created["token"] not in caplog.text
 
 
 async def test_a_token_has_exactly_its_members_rights(api: Api) -> None:
