@@ -4,6 +4,7 @@
     serve.py    `latchkey serve`: the broker app with the sync-side ports plugged in
     keys.py     `latchkey keys`: the vault's master keys
     demo.py     `latchkey seed` and `latchkey demo` (the sandbox and the e2e journey)
+    imports.py  `latchkey import`: another password manager's export into the vault
 
 Nothing below imports this package: the broker imports neither sync, sandbox nor e2e, and the
 pieces meet only here (and in tests). `make lint` enforces that with import-linter.
