@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from broker.actions import imports
 from broker.context import BrokerContext
@@ -94,6 +95,11 @@ def import_command(
             report = imports.run_as_owner(ctx, owner or _default_owner(ctx), request)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
+        except SQLAlchemyError as exc:
+            raise click.ClickException(
+                f"The database cannot be used ({type(exc).__name__}); "
+                "is LATCHKEY_DATABASE_URL right, and has `latchkey db upgrade` run?"
+            ) from None
     finally:
         engine.dispose()
     for line in summary(report):

@@ -128,3 +128,16 @@ def test_a_file_of_another_format_is_one_line(store: str, tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "This is not a Bitwarden CSV export" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_an_empty_database_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LATCHKEY_DATA_DIR", str(tmp_path))
+    for name in ("LATCHKEY_DATABASE_URL", "LATCHKEY_MASTER_KEYS", "LATCHKEY_MASTER_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    generate_keyring(tmp_path / "master.keys")
+
+    result = _import(tmp_path, ROWS, "--owner", "owner@acme.example")
+
+    assert result.exit_code == 1
+    assert "latchkey db upgrade" in result.output
+    assert len(result.output.strip().splitlines()) == 1
