@@ -433,6 +433,13 @@ def create_allowed(member: MemberFacts) -> bool:
     return member.active and member.role not in RESTRICTED_ROLES
 
 
+def api_tokens_allowed(member: MemberFacts) -> bool:
+    """Hold personal API tokens and call the admin API with them: the same members who may
+    create items. A token acts as its member, so Login-only members and guests, who never get
+    credentials, get no token either (and one they hold stops working if their role changes)."""
+    return create_allowed(member)
+
+
 def manage_teams_allowed(member: MemberFacts) -> bool:
     """Create, rename and delete teams and change their members (not those Okta pushes)."""
     return member.active and member.role in ADMIN_ROLES
@@ -528,6 +535,10 @@ def can_remove_collection_from_okta(session: Session, member: Member, collection
 
 def can_create_items(member: Member) -> bool:
     return create_allowed(MemberFacts.of(member))
+
+
+def can_hold_api_tokens(member: Member) -> bool:
+    return api_tokens_allowed(MemberFacts.of(member))
 
 
 def can_manage_teams(member: Member) -> bool:

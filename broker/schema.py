@@ -8,7 +8,8 @@ from __future__ import annotations
 import broker.ext_tables
 import broker.models
 import broker.rotation.models
-import broker.session_models  # noqa: F401
+import broker.session_models
+import broker.token_models  # noqa: F401
 from broker.db import Base
 
 metadata = Base.metadata

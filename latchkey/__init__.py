@@ -5,6 +5,7 @@
     keys.py     `latchkey keys`: the vault's master keys
     members.py  `latchkey member deactivate|reactivate`: the one offboarding path, by an operator
     demo.py     `latchkey seed` and `latchkey demo` (the sandbox and the e2e journey)
+    imports.py  `latchkey import`: another password manager's export into the vault
 
 Nothing below imports this package: the broker imports neither sync, sandbox nor e2e, and the
 pieces meet only here (and in tests). `make lint` enforces that with import-linter.

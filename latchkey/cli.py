@@ -9,6 +9,7 @@ from broker.migrate import current_revision, head_revision, upgrade
 from broker.rotation.cli import rotate
 from broker.settings import Settings
 from latchkey.demo import demo, seed
+from latchkey.imports import import_command
 from latchkey.keys import keys
 from latchkey.members import member
 from latchkey.serve import serve
@@ -58,3 +59,4 @@ main.add_command(serve)
 main.add_command(worker)
 main.add_command(rotate)
 main.add_command(sync)
+main.add_command(import_command)

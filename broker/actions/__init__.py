@@ -5,6 +5,8 @@
     members          the members list; deactivation and reactivation, whoever starts them
     launch           a chiclet launch; releasing the login and its codes to the extension
     snapshots        the read models the pages and the admin API draw (plain values, no secret)
+    tokens           a member's personal API tokens for the admin API; a bearer back to its member
+    imports          another password manager's export into the vault, all rows or none
     _actor           the acting member, re-read in the action's own transaction
 
 Adapters (`broker.web`, `broker.admin_api`, `broker.scim`, `broker.ext_api`, the CLI) parse

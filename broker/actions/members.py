@@ -5,9 +5,10 @@ in the one transaction of the request:
 - `broker.services.members.set_inactive`: the member is inactive, so `broker.rbac` refuses every
   launch, redemption and code request from now on; the service queues sync of every extended
   account they reached (Okta loses their assignments);
-- every broker session and every extension credential is revoked
-  (`broker.sessions.revoke_all`, `broker.ext_tables.revoke_credentials`); both also refuse an
-  inactive member on their own, so nothing slips through between deactivation and revocation;
+- every broker session, extension credential and personal API token is revoked
+  (`broker.sessions.revoke_all`, `broker.ext_tables.revoke_credentials`,
+  `broker.services.tokens.revoke_all`); all three also refuse an inactive member on their own,
+  so nothing slips through between deactivation and revocation;
 - a password rotation is queued for each account they could launch until now: whatever they may
   have seen or kept is worthless once it runs.
 
@@ -32,7 +33,7 @@ from broker.ext_tables import revoke_credentials
 from broker.models import Member, utcnow
 from broker.outbox import accounts_reached_by_member
 from broker.rotation.queue import request_rotation
-from broker.services import members
+from broker.services import members, tokens
 
 
 def listing(ctx: BrokerContext, member_id: str) -> list[MemberRow]:
@@ -71,6 +72,7 @@ def deactivate_in(
     reachable = launchable_accounts(session, member)
     members.set_inactive(session, member.workspace_id, member.id, actor_id=actor_id)
     now = utcnow()
+    tokens.revoke_all(session, member.id, now=now)
     return Offboarded(
         sessions=sessions.revoke_all(session, member.id, now=now),
         credentials=revoke_credentials(session, member.id, now=now),

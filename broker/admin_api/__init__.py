@@ -1,6 +1,9 @@
 """The admin JSON API, mounted at `/api/admin/v1`: the extended-access pages' actions for scripts.
 
-endpoints.py    the routes: session cookie, X-CSRF-Token on writes, RBAC through broker.actions
+endpoints.py    the routes; RBAC through broker.actions
+auth.py         who calls: a personal API token (Bearer), or the session cookie + X-CSRF-Token
+tokens_api.py   /tokens: a member's personal API tokens (routes and OpenAPI)
+imports_api.py  /imports: an export file imported as the caller (routes and OpenAPI)
 wire.py         JSON out of snapshots, request bodies in
 errors.py       one error class per wire code
 openapi.py      the admin API's OpenAPI 3.1 description, and the broker's one document for both APIs

@@ -1,10 +1,11 @@
 """The admin API's routes, mounted at `/api/admin/v1`: the actions of the extended-access pages
 for scripts (DESIGN.md, "The user's journey", steps 1 and 3).
 
-Authentication is the signed-in broker session (the `latchkey_session` cookie); every write also
-carries the session's CSRF token in `X-CSRF-Token` (read it from `GET /me`), so a page on another
-site that rides the cookie cannot write. Access is decided where the pages decide it:
-in `broker.actions`, through `broker.rbac`.
+Authentication (`broker.admin_api.auth`) is a personal API token (`Authorization: Bearer lk_…`)
+or the signed-in broker session (the `latchkey_session` cookie), whose writes also carry the
+session's CSRF token in `X-CSRF-Token` (read it from `GET /me`), so a page on another site that
+rides the cookie cannot write. Access is decided where the pages decide it: in
+`broker.actions`, through `broker.rbac`.
 """
 
 from __future__ import annotations
@@ -21,26 +22,20 @@ from broker import rbac
 from broker.actions import extended_access, settings
 from broker.actions import members as member_actions
 from broker.admin_api import collections as collections_api
+from broker.admin_api import imports_api, tokens_api, vault_accounts, wire
 from broker.admin_api import teams as teams_api
-from broker.admin_api import vault_accounts, wire
-from broker.admin_api.errors import (
-    AdminError,
-    CsrfRefused,
-    LoginRequired,
-    MethodNotAllowed,
-    NotFound,
-    from_domain,
-)
+from broker.admin_api.auth import authenticate
+from broker.admin_api.errors import AdminError, MethodNotAllowed, NotFound, from_domain
 from broker.admin_api.openapi import admin_document
 from broker.context import BrokerContext
 from broker.errors import DomainError
 from broker.models import Member
 from broker.ports import okta_check_of
-from broker.sessions import csrf_ok, csrf_token, current_member
+from broker.sessions import csrf_token
 
-CSRF_HEADER = "X-CSRF-Token"
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# RFC 6750 §3: a 401 names the scheme it wants.
+_CHALLENGE = 'Bearer realm="Latchkey admin API"'
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 Result = tuple[int, dict[str, Any]]
@@ -59,11 +54,7 @@ def _endpoint(handlers: Mapping[str, Handler]) -> Callable[[Request], Awaitable[
             handler = handlers.get(request.method)
             if handler is None:
                 raise MethodNotAllowed(f"{request.method} is not allowed here.")
-            member = await current_member(request)
-            if member is None:
-                raise LoginRequired("Sign in to Latchkey first; this API uses the session.")
-            if request.method in _WRITES and not csrf_ok(request, request.headers.get(CSRF_HEADER)):
-                raise CsrfRefused(f"A write needs the session's {CSRF_HEADER} header.")
+            member = (await authenticate(request)).member
             status, body = await handler(request, member)
         except DomainError as exc:
             error = from_domain(exc)
@@ -72,6 +63,11 @@ def _endpoint(handlers: Mapping[str, Handler]) -> Callable[[Request], Awaitable[
             headers = dict(_HEADERS)
             if isinstance(exc, MethodNotAllowed):
                 headers["Allow"] = ", ".join(sorted(handlers))
+            if exc.status == 401:
+                challenge = _CHALLENGE + (
+                    f', error="{exc.code}"' if exc.code == "invalid_token" else ""
+                )
+                headers["WWW-Authenticate"] = challenge
             return JSONResponse(exc.body(), exc.status, headers=headers)
         return JSONResponse(body, status, headers=_HEADERS)
 
@@ -188,6 +184,8 @@ def routes() -> list[BaseRoute]:
         *vault_accounts.routes(route),
         *collections_api.routes(route),
         *teams_api.routes(route),
+        *tokens_api.routes(route),
+        *imports_api.routes(route),
         # Last: any other path under the mount gets the JSON error, not Starlette's text.
         Route("/{path:path}", _unknown, methods=_ALL_METHODS),
     ]

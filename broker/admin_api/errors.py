@@ -2,7 +2,8 @@
 
     AdminError                  400 invalid_request        a malformed call (not JSON, bad types)
     ├── InvalidInput            400 invalid_input          a value a rule refuses (with `field`)
-    ├── LoginRequired           401 login_required         no signed-in broker session
+    ├── LoginRequired           401 login_required         no signed-in broker session (nor token)
+    ├── InvalidToken            401 invalid_token          a Bearer token that is not live
     ├── CsrfRefused             403 invalid_csrf_token     a write without the session's token
     ├── PermissionDenied        403 permission_denied      RBAC says no
     ├── NotFound                404 not_found              unknown, or not visible to the caller
@@ -13,12 +14,13 @@
     └── UnsupportedMediaType    415 unsupported_media_type a body that is not application/json
 
 Body: `{"error": <code>, "error_description": <text for people>}` (the shape of RFC 6749 §5.2,
-as the extension API answers), plus `field` when one input field is at fault.
+as the extension API answers), plus `field` when one input field is at fault, and `extra` keys
+a refusal may add (an import's bad rows).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from broker import errors as domain
 
@@ -27,16 +29,19 @@ class AdminError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "invalid_request"
 
-    def __init__(self, description: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, description: str, *, field: str | None = None, extra: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(description)
         self.description = description
         self.field = field
+        self.extra = extra or {}
 
-    def body(self) -> dict[str, str]:
-        body = {"error": self.code, "error_description": self.description}
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "error_description": self.description}
         if self.field:
             body["field"] = self.field
-        return body
+        return {**self.extra, **body}
 
 
 class InvalidInput(AdminError):
@@ -46,6 +51,13 @@ class InvalidInput(AdminError):
 class LoginRequired(AdminError):
     status = 401
     code = "login_required"
+
+
+class InvalidToken(AdminError):
+    """RFC 6750 §3.1: the bearer token is unknown, revoked or its member inactive."""
+
+    status = 401
+    code = "invalid_token"
 
 
 class CsrfRefused(AdminError):

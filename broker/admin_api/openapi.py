@@ -13,7 +13,7 @@ import copy
 from typing import Any
 
 from broker import ext_api
-from broker.admin_api import collections_openapi, vault_accounts_openapi
+from broker.admin_api import collections_openapi, imports_api, tokens_api, vault_accounts_openapi
 from broker.admin_api import teams as teams_api
 from broker.admin_api.errors import ERROR_CODES
 
@@ -30,8 +30,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 _ERROR_TEXT = {
     400: "Malformed call, or a value a rule refuses (`field` names it).",
-    401: "No signed-in broker session.",
-    403: "No CSRF token on a write, or RBAC refuses the action.",
+    401: "No signed-in broker session, or a Bearer token that is not live (`invalid_token`).",
+    403: "No CSRF token on a session write, or RBAC refuses the action.",
     404: "Unknown account, or one the caller cannot open.",
     409: "The state forbids it: already extended, not extended, or the feature is off.",
     413: "Body over 16 KiB.",
@@ -81,6 +81,8 @@ def _op(
 
 
 _SCHEMAS: dict[str, Any] = {
+    **tokens_api.SCHEMAS,
+    **imports_api.SCHEMAS,
     "AdminError": {
         "type": "object",
         "required": ["error", "error_description"],
@@ -247,11 +249,12 @@ _DOCUMENT: dict[str, Any] = {
     "info": {
         "title": "Latchkey admin API",
         "version": "1",
-        "description": "The actions of the extended-access pages, for scripts. Authenticated by "
-        "the signed-in broker session; writes carry X-CSRF-Token (see docs/admin.md).",
+        "description": "The actions of the broker's pages, for scripts. Authenticated by a "
+        "personal API token (Authorization: Bearer lk_…) or the signed-in broker session, whose "
+        "writes carry X-CSRF-Token (see docs/admin.md).",
     },
     "servers": [{"url": MOUNT_PATH}],
-    "security": [{"brokerSession": []}],
+    "security": [{"bearerToken": []}, {"brokerSession": []}],
     "paths": {
         "/me": {
             "get": _op("Who is signed in, and the CSRF token", (200, "AdminMe", "Me."), (401,))
@@ -326,11 +329,18 @@ _DOCUMENT: dict[str, Any] = {
                 (401, 403),
             )
         },
+        **tokens_api.paths(_op),
+        **imports_api.paths(_op),
     },
     "components": {
         "schemas": _SCHEMAS,
         "securitySchemes": {
             "brokerSession": {"type": "apiKey", "in": "cookie", "name": "latchkey_session"},
+            "bearerToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A personal API token (lk_…), created on /profile/tokens.",
+            },
         },
     },
 }

@@ -31,6 +31,7 @@ from broker.web import (
     auth,
     collection_pages,
     health,
+    import_pages,
     launch,
     members_pages,
     pages,
@@ -38,6 +39,7 @@ from broker.web import (
     settings_pages,
     share_pages,
     team_pages,
+    token_pages,
 )
 from broker.web.metrics import Metrics, metrics_endpoint
 from broker.web.observe import Observe
@@ -60,6 +62,8 @@ def _routes(ctx: BrokerContext) -> list[BaseRoute]:
         *members_pages.routes(),
         *collection_pages.routes(),
         *team_pages.routes(),
+        *token_pages.routes(),
+        *import_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         # The extension API serves its OpenAPI description at /api/ext/v1/openapi.json.
         Mount(ext_api.MOUNT_PATH, routes=ext_api.routes(ctx)),

@@ -191,3 +191,14 @@ def test_an_account_has_a_manager_only_while_an_active_owner_reaches_it(
     assert rbac.has_manager(session, account.id)
     members.set_inactive(session, owner.workspace_id, owner.id)
     assert not rbac.has_manager(session, account.id)
+
+
+@pytest.mark.parametrize("workspace_role", list(WorkspaceRole))
+def test_api_tokens_are_for_active_members_who_may_create_items(
+    world: World, session: Session, workspace_role: WorkspaceRole
+) -> None:
+    member = world.member(workspace_role)
+
+    assert rbac.can_hold_api_tokens(member) is (workspace_role not in RESTRICTED)
+    members.set_inactive(session, world.workspace.id, member.id)
+    assert not rbac.can_hold_api_tokens(member)
