@@ -22,7 +22,7 @@ from broker import rbac, totp
 from broker.actions._actor import actor
 from broker.context import BrokerContext
 from broker.db import transaction
-from broker.errors import InvalidInput, NotFound, PermissionDenied
+from broker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from broker.models import Account, ItemRole, Member, OktaExtension, SyncState
 from broker.services import accounts, shares
 from broker.services.accounts import AccountInput, InvalidAccount
@@ -191,6 +191,7 @@ def create(ctx: BrokerContext, member_id: str, data: AccountInput) -> Added:
         member = actor(db, member_id)
         if not rbac.can_create_items(member):
             raise PermissionDenied(CREATE_REFUSAL)
+        _refuse_a_second_copy(db, member, data)
         account = accounts.create_account(
             db, member.workspace_id, data, vault=ctx.vault, actor_id=member.id
         )
@@ -203,6 +204,31 @@ def create(ctx: BrokerContext, member_id: str, data: AccountInput) -> Added:
             actor_id=member.id,
         )
         return Added(account.id, account.name, _current_code(data.totp_secret))
+
+
+def _refuse_a_second_copy(db: Session, member: Member, data: AccountInput) -> None:
+    """The same login twice is a form sent twice (a reload, Back, a double click), not intent.
+
+    Matched as an import re-run matches (`accounts.login_key`), among the accounts the member
+    owns; someone else's account of the same name is none of their business.
+    """
+    key = accounts.login_key(data.name.strip(), data.login_url.strip(), data.username.strip())
+    visible = rbac.visible_accounts(rbac.MemberFacts.of(member), member.workspace_id).subquery()
+    candidates = db.scalars(
+        select(Account)
+        .join(visible, visible.c.account_id == Account.id)
+        .where(
+            visible.c.strength >= 2,
+            func.lower(Account.name) == data.name.strip().lower(),
+            Account.username == data.username.strip(),
+        )
+    )
+    for account in candidates:
+        if accounts.login_key(account.name, account.login_url, account.username) == key:
+            raise Conflict(
+                f"You already have the account {account.name!r} for this username and site.",
+                field="name",
+            )
 
 
 @dataclass(frozen=True)

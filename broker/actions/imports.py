@@ -36,7 +36,6 @@ from broker.imports import FORMATS, Entry, FormatError
 from broker.models import Account, Collection, ItemRole, Member, SealedSecret
 from broker.services import accounts, collections, shares
 from broker.services._lookup import clean_name
-from broker.services.workspaces import LOOPBACK_HOSTS
 
 # An export of one team's logins is well under this; the pages and the API refuse bigger bodies.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -197,12 +196,6 @@ def _order(where: str) -> int:
     return int(number) if number.isdigit() else 0
 
 
-def _key(name: str, login_url: str, username: str) -> tuple[str, str, str]:
-    parts = urlsplit(login_url)
-    origin = f"{parts.scheme}://{parts.netloc}".lower()
-    return (name.casefold(), origin, username)
-
-
 def _owned_accounts(db: Session, owner: Member) -> dict[tuple[str, str, str], Account]:
     visible = rbac.visible_accounts(rbac.MemberFacts.of(owner), owner.workspace_id).subquery()
     owned = db.scalars(
@@ -210,15 +203,7 @@ def _owned_accounts(db: Session, owner: Member) -> dict[tuple[str, str, str], Ac
         .join(visible, visible.c.account_id == Account.id)
         .where(visible.c.strength >= 2)
     )
-    return {_key(a.name, a.login_url, a.username): a for a in owned}
-
-
-def _https_login_url(value: str) -> str:
-    url = accounts.clean_login_url(value)
-    parts = urlsplit(url)
-    if parts.scheme != "https" and (parts.hostname or "") not in LOOPBACK_HOSTS:
-        raise InvalidInput("the login URL is not https (plain http only for loopback)")
-    return url
+    return {accounts.login_key(a.name, a.login_url, a.username): a for a in owned}
 
 
 def _check(
@@ -238,7 +223,7 @@ def _check(
     if not entry.login_url.strip():
         return bad("no login URL")
     try:
-        login_url = _https_login_url(entry.login_url)
+        login_url = accounts.clean_login_url(entry.login_url)
     except DomainError as exc:
         return bad(exc.message.rstrip("."))
     username = entry.username.strip()
@@ -253,7 +238,7 @@ def _check(
         except DomainError:
             # The service's message may quote the value; a code secret never goes in a report.
             return bad("the verification code is neither an otpauth://totp URI nor base32")
-    key = _key(name, login_url, username)
+    key = accounts.login_key(name, login_url, username)
     if key in seen:
         return bad(f"the same name, login origin and username as {seen[key]}")
     seen[key] = entry.where

@@ -120,6 +120,20 @@ def canonical_totp(value: str) -> str:
         ) from None
 
 
+LoginKey = tuple[str, str, str]
+
+
+def login_key(name: str, login_url: str, username: str) -> LoginKey:
+    """What makes two accounts the same login: name (any case), login origin and username.
+
+    An import re-run matches on it, and adding an account its owner already has (a form sent
+    twice) is refused on it.
+    """
+    parts = urlsplit(login_url)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    return (name.casefold(), origin, username)
+
+
 class InvalidAccount(InvalidInput):
     """Every field of an account that breaks a rule, so a form can mark them all at once."""
 

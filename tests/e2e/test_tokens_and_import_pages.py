@@ -114,7 +114,7 @@ def test_a_bad_row_is_shown_with_its_line_and_nothing_can_be_confirmed(
     page.get_by_role("button", name="Preview").click()
 
     expect(page.get_by_role("alert")).to_contain_text("1 bad row")
-    expect(page.get_by_role("row", name="line 2")).to_contain_text("not https")
+    expect(page.get_by_role("row", name="line 2")).to_contain_text("must use https")
     expect(page.get_by_role("button", name="Import")).to_have_count(0)
     assert_accessible(page)
 

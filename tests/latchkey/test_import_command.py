@@ -95,7 +95,7 @@ def test_bad_rows_are_listed_nothing_is_written_and_it_exits_1(store: str, tmp_p
     result = _import(tmp_path, rows)
 
     assert result.exit_code == 1
-    assert "line 4: failed: the login URL is not https" in result.output
+    assert "line 4: failed: The login URL must use https" in result.output
     assert "nothing was imported" in result.output
     assert json.loads(result.output.splitlines()[-1])["failed"] == 1
     assert "pl-s3cret" not in result.output

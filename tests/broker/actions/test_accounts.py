@@ -12,7 +12,7 @@ from broker.actions import accounts
 from broker.actions.accounts import AccountChange
 from broker.context import BrokerContext
 from broker.db import transaction
-from broker.errors import InvalidInput, NotFound, PermissionDenied
+from broker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from broker.models import (
     Account,
     AuditEvent,
@@ -60,6 +60,21 @@ def test_the_creator_owns_the_new_account_and_sees_the_code_once(
     with ctx.sessions() as s:
         stored = s.scalars(select(SealedSecret.ciphertext)).all()
         assert all(b"s3cret-pw" not in c and SECRET.encode() not in c for c in stored)
+
+
+def test_the_same_form_sent_twice_adds_one_account(ctx: BrokerContext, build: Builder) -> None:
+    with build() as w:
+        me, other = w.member(), w.member()
+    accounts.create(ctx, me.id, _input())
+
+    # A reload of the page that answered the post, or a double click, sends it again.
+    with pytest.raises(Conflict, match="already have the account 'Payroll'"):
+        accounts.create(ctx, me.id, _input(name="payroll ", login_url="https://APP.gusto.example/"))
+    # A different username or site is another login; someone else may have their own copy.
+    accounts.create(ctx, me.id, _input(username="admin@acme.example"))
+    accounts.create(ctx, me.id, _input(login_url="https://eu.gusto.example/login"))
+    accounts.create(ctx, other.id, _input())
+    assert len(accounts.listing(ctx, me.id).rows) == 3
 
 
 @pytest.mark.parametrize(

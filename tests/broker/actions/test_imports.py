@@ -129,12 +129,12 @@ def test_one_bad_row_reports_every_bad_row_and_writes_nothing(ctx: BrokerContext
 
     failed = {r.where: r.reason for r in report.rows if r.outcome == "failed"}
     assert list(failed) == [f"line {n}" for n in range(6, 13)]
-    assert "not https" in failed["line 6"]
+    assert "must use https" in failed["line 6"]
     assert failed["line 7"] == "no login URL"
     assert "name must not be empty" in failed["line 8"]
     assert failed["line 9"] == "no password"
     assert "verification code" in failed["line 10"]
-    assert "credentials" in failed["line 11"]
+    assert "must not carry a username or password" in failed["line 11"]
     assert failed["line 12"] == "the same name, login origin and username as line 2"
     assert report.totals() == {"imported": 0, "updated": 0, "skipped": 1, "failed": 7}
     assert {r.outcome for r in report.rows if r.where in ("line 2", "line 3")} == {"ready"}

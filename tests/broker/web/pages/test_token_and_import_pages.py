@@ -159,7 +159,7 @@ async def test_a_bad_row_is_shown_and_no_confirm_is_offered(site: Site) -> None:
     assert preview.status_code == 400
     assert "1 bad row" in preview.text
     assert "line 2" in preview.text
-    assert "not https" in preview.text
+    assert "must use https" in preview.text
     assert not has_form(preview.text, "/import/confirm")
 
 
