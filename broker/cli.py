@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from broker.cli_demo import demo, seed
+from broker.cli_errors import LatchkeyGroup, debug_option
 from broker.cli_keys import keys
 from broker.cli_serve import serve
-from broker.db import make_engine
+from broker.db import engine_for
 from broker.migrate import current_revision, head_revision, upgrade
 from broker.rotation.cli import rotate
 from broker.settings import Settings
@@ -15,8 +16,9 @@ from sandbox.cli import sandbox
 from sync.cli import sync, worker
 
 
-@click.group()
-def main() -> None:
+@click.group(cls=LatchkeyGroup)
+@debug_option
+def main(debug: bool) -> None:
     """Latchkey: Okta chiclets that finish the login on sites without SSO."""
 
 
@@ -28,7 +30,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration the database does not have yet."""
-    engine = make_engine(Settings.from_env().database_url)
+    engine = engine_for(Settings.from_env())
     try:
         upgrade(engine)
         click.echo(
@@ -41,7 +43,7 @@ def db_upgrade() -> None:
 @db.command("current")
 def db_current() -> None:
     """Show the database's migration revision."""
-    engine = make_engine(Settings.from_env().database_url)
+    engine = engine_for(Settings.from_env())
     try:
         click.echo(current_revision(engine) or "empty (run `latchkey db upgrade`)")
     finally:

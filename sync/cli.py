@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from broker.db import make_engine, make_session_factory
+from broker.db import engine_for, make_session_factory
 from broker.settings import Settings
+from broker.startup import check_database_exists, check_ready
 from broker.vault import Vault
 from sync.clients import client_maker
 from sync.okta import LimiterSettings
@@ -53,11 +54,15 @@ _LISTING_GRACE = click.option(
 @contextmanager
 def _worker(strategy: str, share: float, listing_grace: float) -> Iterator[Worker]:
     settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
+    check_database_exists(settings.database_url)
+    engine = engine_for(settings)
     try:
+        vault = Vault.from_settings(settings)
+        # Before any row is claimed: a worker that cannot finish its work must not take it.
+        check_ready(engine, vault)
         yield Worker(
             make_session_factory(engine),
-            Vault.from_settings(settings),
+            vault,
             settings.broker_url,
             make_client=client_maker(limiter_settings=LimiterSettings(share=share)),
             settings=WorkerSettings(
