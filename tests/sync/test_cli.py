@@ -7,8 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from broker.db import Base, make_engine, make_session_factory, transaction
+from broker.db import make_engine, make_session_factory, transaction
 from broker.keyring import Keyring, new_master_key
+from broker.migrate import upgrade
 from broker.models import ItemRole
 from broker.services import extensions, workspaces
 from broker.vault import Vault
@@ -22,7 +23,7 @@ def test_sync_command_creates_apps_and_prints_what_it_did(tmp_path: Path) -> Non
     keyring = Keyring([new_master_key()])
     url = f"sqlite:///{tmp_path / 'latchkey.db'}"
     engine = make_engine(url)
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     sessions = make_session_factory(engine)
     token = secrets.token_urlsafe(30)
     with serve_org(api_token=token, seeded=False) as org:
