@@ -10,16 +10,18 @@ that accepts connections and never answers so stops a command with an error inst
 from __future__ import annotations
 
 import math
+import random
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from broker.settings import Settings
@@ -151,3 +153,30 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back whole on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+T = TypeVar("T")
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was chosen to lose a
+# conflict, and running it again is the documented remedy (PostgreSQL docs, §13.6 and §13.2.3).
+_CONFLICTS = frozenset({"40P01", "40001"})
+
+
+def is_conflict(error: BaseException) -> bool:
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _CONFLICTS
+
+
+def run_transaction(
+    factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 4
+) -> T:
+    """`work` in one transaction, run again (after a short random wait) when the database
+    aborted it to break a deadlock. `work` must be safe to repeat: nothing of a failed attempt
+    was committed, but anything it did outside the session was done."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(factory) as session:
+                return work(session)
+        except DBAPIError as error:
+            if attempt == attempts or not is_conflict(error):
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -10,6 +10,12 @@ Settling compares the `version` seen at the claim: a change committed while the 
 syncing bumped it (and made the row due now), so the row stays for the next round.
 Workspaces whose Okta token was refused, or that have no domain or token, are not claimed:
 their rows wait until the token is fixed.
+
+The lease is short (seconds, not minutes) and a live worker renews it while it syncs (`renew`,
+its heartbeat): a worker that dies leaves its accounts due again soon.
+
+Rows are always touched in the order of their account ids, here and in `broker/outbox.py`: two
+transactions that change several rows then take their locks in one order and cannot deadlock.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from broker.models import OktaExtension, SyncOutbox, TokenStatus, Workspace, utcnow
@@ -51,7 +57,7 @@ def claim_due(
     pick = (
         select(SyncOutbox.account_id)
         .where(SyncOutbox.due_at <= now, SyncOutbox.workspace_id.in_(syncable))
-        .order_by(SyncOutbox.due_at)
+        .order_by(SyncOutbox.due_at, SyncOutbox.account_id)
         .limit(limit)
     )
     if account_ids is not None:
@@ -118,6 +124,24 @@ def retry_at(session: Session, claim: Claim, due_at: datetime, *, count: bool = 
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+def renew(session: Session, claims: Collection[Claim], until: datetime) -> int:
+    """Push the lease of rows still as claimed to `until` (never sooner); how many were."""
+    if not claims:
+        return 0
+    result = session.execute(
+        update(SyncOutbox)
+        .where(
+            tuple_(SyncOutbox.account_id, SyncOutbox.version).in_(
+                sorted((c.account_id, c.version) for c in claims)
+            ),
+            SyncOutbox.due_at < until,
+        )
+        .values(due_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
 
 
 def backoff(attempts: int, *, base: float = 2.0, cap: float = 600.0) -> timedelta:

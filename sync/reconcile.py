@@ -6,7 +6,8 @@ the workspace, for a refused token) and decides when to try again.
 Not finding the app is not proof that it was never made when its create started moments ago
 (`unlisted_for`, from the account's create-started mark): Okta's listing, and its reads by id,
 lag behind a create. Such an account is deferred until that lag is surely over, never given a
-second app nor forgotten as removed.
+second app nor forgotten as removed. Nor is an account whose create another worker fenced off, or
+whose lock this worker lost mid-sync: it is looked at again shortly, by whoever holds it then.
 """
 
 from __future__ import annotations
@@ -19,13 +20,18 @@ from dataclasses import dataclass
 from sync.actual import Apps, read_actual
 from sync.apply import Applier, ApplySettings, OnCreated, OnCreateStarted
 from sync.desired import Target
+from sync.locks import LockLost
 from sync.okta import OktaClient
 from sync.okta.errors import InvalidToken, NotFound, OktaError, PermanentError, RateLimited
 from sync.plan import diff
+from sync.record import CreateFenced
 from sync.report import Tally
 from sync.state import Strategy
 
 logger = logging.getLogger(__name__)
+
+# Seconds before an account another worker took over is looked at again.
+_TAKEN_OVER_RETRY = 1.0
 
 
 class Result(enum.Enum):
@@ -58,6 +64,7 @@ async def reconcile(
     strategy: Strategy = Strategy.INDIVIDUAL,
     apps: Apps | None = None,
     apply_settings: ApplySettings | None = None,
+    guard: Callable[[], None] | None = None,
 ) -> Outcome:
     """`unlisted_for`: seconds during which an app whose create started may still not show."""
     desired = target.desired
@@ -74,10 +81,14 @@ async def reconcile(
             on_created=on_created,
             on_create_started=on_create_started,
             settings=apply_settings,
+            guard=guard,
         )
         app_id = await applier.apply(ops, app)
     except OktaError as error:
         return _failure(target.account_id, error)
+    except (CreateFenced, LockLost) as error:
+        logger.warning("account %s: %s; looking again shortly", target.account_id, error)
+        return Outcome(target.account_id, Result.DEFERRED, retry_after=_TAKEN_OVER_RETRY)
     except Exception as error:
         # A bug must not stop the other accounts: it is logged, and the account shows it.
         logger.exception("syncing account %s failed", target.account_id)

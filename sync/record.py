@@ -9,12 +9,17 @@ with the account synced. A pass cut short after the create (a crash, before or a
 recorded, or an error) leaves it: the next sync may be told by Okta that the app does not exist
 (its listing and its reads by id lag behind a create), and the mark's age says whether that can
 still be the lag.
+
+The mark is also the fence between two creates: it is set only over the value this pass read
+(a compare-and-set), so of two workers that both found no app, because the lock that keeps them
+apart died under one of them, only the first one's create leaves (`CreateFenced` for the other).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from broker.models import Account, OktaExtension, SyncState, utcnow
@@ -22,11 +27,34 @@ from broker.models import Account, OktaExtension, SyncState, utcnow
 _ERROR_MAX = 1000
 
 
-def record_create_started(session: Session, account_id: str, at: datetime) -> None:
-    """Right before the create leaves: from now on Okta may hold an app it does not show."""
-    extension = session.get(OktaExtension, account_id)
-    if extension is not None:
-        extension.create_started_at = at
+class CreateFenced(Exception):
+    """Another worker started creating this account's app since this pass read its mark."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"another worker is creating the app of account {account_id}")
+        self.account_id = account_id
+
+
+def record_create_started(
+    session: Session, account_id: str, at: datetime, *, seen: datetime | None
+) -> None:
+    """Right before the create leaves: from now on Okta may hold an app it does not show.
+
+    `seen` is the mark as this pass knows it (read with the account, or last set by this pass);
+    `CreateFenced` when it changed meanwhile: someone else's create is under way.
+    """
+    mark = OktaExtension.create_started_at
+    result = session.execute(
+        update(OktaExtension)
+        .where(
+            OktaExtension.account_id == account_id,
+            mark.is_(None) if seen is None else mark == seen,
+        )
+        .values(create_started_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(result, "rowcount", 0):
+        raise CreateFenced(account_id)
 
 
 def record_created(session: Session, account_id: str, app_id: str, label: str) -> None:
