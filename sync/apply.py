@@ -87,6 +87,9 @@ class Applier:
         self.on_create_started = on_create_started
         self.settings = settings or ApplySettings()
         self.guard = guard
+        # Users this plan assigned and unassigned (Okta's listing may not show it for a while).
+        self.assigned: set[str] = set()
+        self.unassigned: set[str] = set()
         self._gate = asyncio.Semaphore(self.settings.concurrency)
 
     async def apply(self, ops: Sequence[Op], app: OktaApp | None) -> str | None:
@@ -134,9 +137,11 @@ class Applier:
         elif isinstance(op, AssignUser):
             app_id = op.app_id or run.created_app()
             await self._fresh(op.app_id is None, lambda: client.assign_user(app_id, op.user_id))
+            self.assigned.add(op.user_id)
             tally.assignments_added += 1
         elif isinstance(op, UnassignUser):
             await client.unassign_user(op.app_id, op.user_id)
+            self.unassigned.add(op.user_id)
             tally.assignments_removed += 1
         elif isinstance(op, AssignGroup):
             app_id = op.app_id or run.created_app()

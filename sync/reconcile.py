@@ -12,6 +12,7 @@ whose lock this worker lost mid-sync: it is looked at again shortly, by whoever 
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 from collections.abc import Awaitable, Callable
@@ -51,6 +52,9 @@ class Outcome:
     label: str = ""
     error: str | None = None
     retry_after: float | None = None  # seconds Okta asked us to wait (a 429's reset)
+    # Users assigned and unassigned on the way, whatever the result (`sync/recent.py`).
+    assigned: frozenset[str] = frozenset()
+    unassigned: frozenset[str] = frozenset()
 
 
 async def reconcile(
@@ -65,36 +69,47 @@ async def reconcile(
     apps: Apps | None = None,
     apply_settings: ApplySettings | None = None,
     guard: Callable[[], None] | None = None,
+    seen_through: Callable[[frozenset[str]], frozenset[str]] | None = None,
 ) -> Outcome:
-    """`unlisted_for`: seconds during which an app whose create started may still not show."""
+    """`unlisted_for`: seconds during which an app whose create started may still not show;
+    `seen_through`: the listed users corrected by what sync assigned lately."""
     desired = target.desired
+    applier = Applier(
+        client,
+        tally,
+        on_created=on_created,
+        on_create_started=on_create_started,
+        settings=apply_settings,
+        guard=guard,
+    )
     try:
         actual, app = await read_actual(
-            client, desired, target.okta_app_id, strategy=strategy, apps=apps
+            client,
+            desired,
+            target.okta_app_id,
+            strategy=strategy,
+            apps=apps,
+            seen_through=seen_through,
         )
         if actual is None and unlisted_for > 0:
             return Outcome(target.account_id, Result.DEFERRED, retry_after=unlisted_for)
         ops = diff(desired, actual, strategy)
-        applier = Applier(
-            client,
-            tally,
-            on_created=on_created,
-            on_create_started=on_create_started,
-            settings=apply_settings,
-            guard=guard,
-        )
         app_id = await applier.apply(ops, app)
     except OktaError as error:
-        return _failure(target.account_id, error)
+        outcome = _failure(target.account_id, error)
     except (CreateFenced, LockLost) as error:
         logger.warning("account %s: %s; looking again shortly", target.account_id, error)
-        return Outcome(target.account_id, Result.DEFERRED, retry_after=_TAKEN_OVER_RETRY)
+        outcome = Outcome(target.account_id, Result.DEFERRED, retry_after=_TAKEN_OVER_RETRY)
     except Exception as error:
         # A bug must not stop the other accounts: it is logged, and the account shows it.
         logger.exception("syncing account %s failed", target.account_id)
-        return Outcome(target.account_id, Result.FAILED, error=f"internal error: {error!r}")
-    result = Result.REMOVED if desired.remove else Result.SYNCED
-    return Outcome(target.account_id, result, app_id, desired.label)
+        outcome = Outcome(target.account_id, Result.FAILED, error=f"internal error: {error!r}")
+    else:
+        result = Result.REMOVED if desired.remove else Result.SYNCED
+        outcome = Outcome(target.account_id, result, app_id, desired.label)
+    return dataclasses.replace(
+        outcome, assigned=frozenset(applier.assigned), unassigned=frozenset(applier.unassigned)
+    )
 
 
 def _failure(account_id: str, error: OktaError) -> Outcome:

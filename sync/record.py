@@ -23,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from broker.models import Account, OktaExtension, SyncState, utcnow
+from sync.recent import RecentWrites
 
 _ERROR_MAX = 1000
 
@@ -106,3 +107,20 @@ def record_problem(session: Session, account_id: str, error: str, *, failed: boo
         extension.sync_state = SyncState.FAILED
     elif extension.sync_state is not SyncState.REMOVING:
         extension.sync_state = SyncState.PENDING
+
+
+def record_writes(
+    session: Session,
+    account_id: str,
+    assigned: frozenset[str],
+    unassigned: frozenset[str],
+    *,
+    now: float,
+    grace: float,
+) -> None:
+    """Keep the assignments this pass wrote for the next passes, and forget the old ones."""
+    extension = session.get(OktaExtension, account_id)
+    if extension is None or not (assigned or unassigned or extension.recent_writes):
+        return
+    recent = RecentWrites.load(extension.recent_writes)
+    extension.recent_writes = recent.with_writes(assigned, unassigned, now, grace)

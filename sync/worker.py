@@ -69,6 +69,7 @@ from sync.record import (
     record_problem,
     record_removed,
     record_synced,
+    record_writes,
 )
 from sync.report import Tally
 from sync.state import Strategy
@@ -372,6 +373,7 @@ class Worker:
     ) -> list[Outcome]:
         gate = asyncio.Semaphore(self.settings.concurrency)
         refused = asyncio.Event()
+        grace = self.settings.listing_grace.total_seconds()
 
         async def one(target: Target) -> Outcome:
             async with gate:
@@ -394,6 +396,12 @@ class Worker:
                     apps=apps,
                     apply_settings=self.settings.apply,
                     guard=lambda: self.locks.check(target.account_id),
+                    seen_through=partial(
+                        target.recent.seen_through,
+                        wanted=target.desired.user_ids,
+                        now=self.clock().timestamp(),
+                        grace=grace,
+                    ),
                 )
                 if outcome.result is Result.TOKEN_REFUSED:
                     refused.set()
@@ -455,11 +463,20 @@ class Worker:
         """Record the outcomes; what they count (a fresh tally: this may run twice)."""
         tally = Tally()
         now = utcnow()
+        stamp, grace = self.clock().timestamp(), self.settings.listing_grace.total_seconds()
         requeue: list[tuple[str, datetime, bool]] = []  # account, due, one more attempt
         refused: str | None = None
         accepted = False
         for outcome in outcomes:
             tally.accounts += 1
+            record_writes(
+                session,
+                outcome.account_id,
+                outcome.assigned,
+                outcome.unassigned,
+                now=stamp,
+                grace=grace,
+            )
             claim = claimed.get(outcome.account_id)
             result = outcome.result
             if result is Result.SYNCED:
