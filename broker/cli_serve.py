@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import uvicorn
 
-from broker.web.logs import configure_logging
+from broker.web.logs import configure_logging, logging_config
 
 APP_FACTORY = "broker.web.app:app_from_env"
 
@@ -39,7 +39,8 @@ def serve(host: str, port: int, workers: int, log_level: str, proxy_headers: boo
         # uvicorn's access log prints query strings, and the OIDC callback's holds the
         # authorization code: the app logs each request itself, path only.
         access_log=False,
-        log_config=None,
+        # Applied again in every worker process: each one logs its own JSON lines.
+        log_config=logging_config(log_level),
         proxy_headers=proxy_headers,
         server_header=False,
     )

@@ -137,7 +137,9 @@ class _Bar:
 @_SHARE
 @_LISTING_GRACE
 def sync(strategy: str, share: float, listing_grace: float) -> None:
-    """Run one full pass now: every extended account of every workspace, drift repaired."""
+    """Run one full pass now: every extended account of every workspace, drift repaired.
+
+    Exits 1 when any account could not be synced (Okta refused, failed or did not answer)."""
     console = Console()
     columns = (
         TextColumn("{task.description}"),
@@ -158,7 +160,15 @@ def sync(strategy: str, share: float, listing_grace: float) -> None:
     ):
         tally = asyncio.run(main(sync_worker, progress))
     _summary(console, tally)
-    if tally.failed or tally.paused_workspaces:
+    not_synced = tally.failed + tally.retrying
+    if not_synced or tally.paused_workspaces:
+        # Exit 1 whenever Okta did not take everything: a script or a CI job must not read
+        # success when Okta answered errors (the worker retries the temporary ones later).
+        click.echo(
+            f"Error: {not_synced} accounts not synced and {tally.paused_workspaces} workspaces "
+            "paused (Okta's answers above). Fix what they name, then run `latchkey sync` again.",
+            err=True,
+        )
         raise SystemExit(1)
 
 

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from broker import admin_api, ext_api, scim
 from broker.context import BrokerContext
-from broker.db import make_engine, make_session_factory
+from broker.db import engine_for, make_session_factory
 from broker.keyring import load_keyring
 from broker.oidc.client import OidcConfig, RelyingParty
 from broker.settings import Settings
@@ -88,6 +88,6 @@ def create_app(
 def app_from_env() -> Starlette:
     """The app as `latchkey serve` runs it in each worker (an import-string factory)."""
     settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)  # with the configured connect and statement timeouts
     ctx = BrokerContext(settings, make_session_factory(engine), Vault(load_keyring(settings)))
     return create_app(ctx)
