@@ -10,9 +10,10 @@ recorded, or an error) leaves it: the next sync may be told by Okta that the app
 (its listing and its reads by id lag behind a create), and the mark's age says whether that can
 still be the lag.
 
-The mark is also the fence between two creates: it is set only over the value this pass read
-(a compare-and-set), so of two workers that both found no app, because the lock that keeps them
-apart died under one of them, only the first one's create leaves (`CreateFenced` for the other).
+The mark is also the fence between two creates: it is set only over the mark and the app id this
+pass read (a compare-and-set on both: the mark alone is cleared again once a pass ends), so of
+two workers that both found no app, because the lock that keeps them apart died under one of
+them, only the first one's create leaves (`CreateFenced` for the other).
 """
 
 from __future__ import annotations
@@ -37,19 +38,26 @@ class CreateFenced(Exception):
 
 
 def record_create_started(
-    session: Session, account_id: str, at: datetime, *, seen: datetime | None
+    session: Session,
+    account_id: str,
+    at: datetime,
+    *,
+    seen: datetime | None,
+    seen_app_id: str | None,
 ) -> None:
     """Right before the create leaves: from now on Okta may hold an app it does not show.
 
-    `seen` is the mark as this pass knows it (read with the account, or last set by this pass);
-    `CreateFenced` when it changed meanwhile: someone else's create is under way.
+    `seen` and `seen_app_id` are the mark and the app id as this pass knows them (read with the
+    account, or the mark last set by this pass); `CreateFenced` when either changed meanwhile:
+    someone else's create is under way, or done.
     """
-    mark = OktaExtension.create_started_at
+    mark, app_id = OktaExtension.create_started_at, OktaExtension.okta_app_id
     result = session.execute(
         update(OktaExtension)
         .where(
             OktaExtension.account_id == account_id,
             mark.is_(None) if seen is None else mark == seen,
+            app_id.is_(None) if seen_app_id is None else app_id == seen_app_id,
         )
         .values(create_started_at=at)
         .execution_options(synchronize_session=False)

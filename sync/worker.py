@@ -117,9 +117,11 @@ class _Prepared:
 
 @dataclass
 class _Mark:
-    """The account's create-started mark as this pass knows it (what a new mark must replace)."""
+    """The account's create-started mark and app id as this pass knows them (what a new mark
+    must find in place)."""
 
     value: datetime | None
+    app_id: str | None
 
 
 class Worker:
@@ -380,7 +382,7 @@ class Worker:
                 if refused.is_set():
                     # The token was refused: calls with it would all be refused too.
                     return Outcome(target.account_id, Result.TOKEN_REFUSED, error="paused")
-                mark = _Mark(target.create_started_at)
+                mark = _Mark(target.create_started_at, target.okta_app_id)
 
                 async def create_started(account_id: str) -> None:
                     await self._create_started(account_id, mark)
@@ -413,8 +415,12 @@ class Worker:
 
     async def _create_started(self, account_id: str, mark: _Mark) -> None:
         """Commit the mark over the one this pass knows (`CreateFenced` if it changed)."""
-        at, seen = self.clock(), mark.value
-        await self._db(lambda session: record_create_started(session, account_id, at, seen=seen))
+        at, seen, app_id = self.clock(), mark.value, mark.app_id
+        await self._db(
+            lambda session: record_create_started(
+                session, account_id, at, seen=seen, seen_app_id=app_id
+            )
+        )
         mark.value = at
 
     async def _created(self, account_id: str, app_id: str, label: str) -> None:
