@@ -97,7 +97,8 @@ class _SqliteTimeouts:
     _EVERY = 10_000
 
     def __init__(self, connect_timeout: float | None, statement_timeout: float | None) -> None:
-        self.busy_ms = round((connect_timeout or 10.0) * 1000)
+        # A local file needs no connect timeout; waiting for another writer's lock is the wait.
+        self.busy_ms = round(max(10.0, connect_timeout or 0.0) * 1000)
         self.statement_timeout = statement_timeout
 
     def install(self, engine: Engine) -> None:
