@@ -80,6 +80,13 @@ def _database(error: DBAPIError) -> Problem:
             where,
             f"check the database server's health, or raise {_TIMEOUT_VAR}",
         )
+    if "timeout expired" in lowered:
+        return Problem(
+            "the database did not answer the connection in time",
+            where,
+            "check that the server runs and the network reaches it, or raise "
+            "LATCHKEY_DB_CONNECT_TIMEOUT_S",
+        )
     if "unable to open database file" in lowered:
         return Problem(
             "cannot open the SQLite database",

@@ -27,8 +27,11 @@ def check_database_exists(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return
-    if not Path(parsed.database).exists():
-        raise Problem(f"no database at {parsed.database}", database_place(), _UPGRADE)
+    path = Path(parsed.database)
+    if not path.exists():
+        raise Problem(f"no database at {path}", database_place(), _UPGRADE)
+    if path.is_file() and path.stat().st_size == 0:  # left by a failed start: still empty
+        raise Problem("the database is empty", database_place(), _UPGRADE)
 
 
 def check_migrated(engine: Engine) -> None:
