@@ -18,6 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from sync.actual import Apps, read_actual
 from sync.apply import Applier, ApplySettings, OnCreated, OnCreateStarted
 from sync.desired import Target
@@ -100,6 +102,10 @@ async def reconcile(
     except (CreateFenced, LockLost) as error:
         logger.warning("account %s: %s; looking again shortly", target.account_id, error)
         outcome = Outcome(target.account_id, Result.DEFERRED, retry_after=_TAKEN_OVER_RETRY)
+    except SQLAlchemyError as error:
+        # Recording a create (or its mark) failed: the database, not the account, is at fault.
+        logger.warning("account %s: the database failed: %s", target.account_id, error)
+        outcome = Outcome(target.account_id, Result.TEMPORARY, error="the database failed")
     except Exception as error:
         # A bug must not stop the other accounts: it is logged, and the account shows it.
         logger.exception("syncing account %s failed", target.account_id)
