@@ -24,7 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from broker.models import OktaExtension, SyncOutbox, TokenStatus, Workspace, utcnow
@@ -147,3 +147,25 @@ def renew(session: Session, claims: Collection[Claim], until: datetime) -> int:
 def backoff(attempts: int, *, base: float = 2.0, cap: float = 600.0) -> timedelta:
     """Exponential backoff for a temporary error that names no reset time."""
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts)))
+
+
+def claim_workspace(session: Session, *, workspace_id: str, lease: timedelta) -> list[Claim]:
+    """Every due row of the workspace (a full pass)."""
+    return claim_due(session, limit=1_000_000, lease=lease, workspace_id=workspace_id)
+
+
+def syncable_workspaces(session: Session) -> tuple[list[str], int]:
+    """Workspaces a full pass goes through, and how many extended accounts they hold."""
+    ids = list(
+        session.scalars(
+            select(Workspace.id).where(
+                Workspace.okta_domain.is_not(None),
+                Workspace.okta_token_secret_id.is_not(None),
+                Workspace.okta_token_status != TokenStatus.INVALID,
+            )
+        )
+    )
+    total = session.scalar(
+        select(func.count()).select_from(OktaExtension).where(OktaExtension.workspace_id.in_(ids))
+    )
+    return ids, total or 0

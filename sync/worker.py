@@ -7,19 +7,9 @@ last synced, state and error. A full pass (`full_pass`, also what `latchkey sync
 same for every extended account of every workspace whose token is not refused, reading all of
 Latchkey's apps in one paged listing: it repairs drift made by hand in Okta.
 
-What each outcome does to the outbox row, which is deleted only if no newer change arrived:
-
-    synced / removed      row deleted; last synced, state *synced* (or the extension forgotten)
-    temporary (429, 5xx)  row due again after Okta's reset, or exponential backoff
-    deferred              its app's create started within the listing grace and Okta shows no
-                          app yet: row due again once the grace is over (no second app)
-    failed (400, 403)     row deleted; state *failed* with Okta's reason (the next change or
-                          full pass tries again)
-    token refused (401)   the workspace's token is marked invalid (*Update*), its rows wait
-
-    taken over            another worker fenced off its create, or this worker's lock of it was
-                          lost mid-sync: due again in a second (and requeued once this pass
-                          ends, so a pass that ran unfenced is always followed by another)
+What each outcome does to the account and its outbox row: `sync/outcomes.py`. An account another
+worker fenced off, or whose lock this worker lost mid-sync, is due again in a second, and a pass
+that ran even partly unfenced requeues its accounts once all its writes are done.
 
 With *Extended account access* off, nothing is created, updated or assigned: only removals
 (*Remove from Okta*, deleted accounts) still reach Okta. Turning it on queues every account.
@@ -44,14 +34,12 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Protocol, TypeVar
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broker.db import run_transaction
-from broker.models import OktaExtension, TokenStatus, Workspace, utcnow
+from broker.models import TokenStatus, Workspace, utcnow
 from broker.outbox import request_sync
-from broker.services import workspaces
 from broker.vault import Vault
 from sync import claims
 from sync.actual import Apps, Listing
@@ -61,15 +49,12 @@ from sync.clients import Clients, Credentials, MakeClient
 from sync.desired import Target, load_targets
 from sync.locks import AccountLocks
 from sync.okta import OktaClient
-from sync.okta.errors import InvalidToken, OktaError, RateLimited
+from sync.okta.errors import OktaError
+from sync.outcomes import listing_failed, write_outcomes
 from sync.reconcile import Outcome, Result, reconcile
 from sync.record import (
     record_create_started,
     record_created,
-    record_problem,
-    record_removed,
-    record_synced,
-    record_writes,
 )
 from sync.report import Tally
 from sync.state import Strategy
@@ -175,14 +160,14 @@ class Worker:
 
     async def full_pass(self, *, progress: Progress | None = None) -> Tally:
         """Every extended account of every workspace whose token is not refused: repairs drift."""
-        ids, total = await self._db(_syncable_workspaces)
+        ids, total = await self._db(claims.syncable_workspaces)
         if progress is not None:
             progress.started(total)
         tally = Tally()
         lease = self.settings.lease
         for workspace_id in ids:
             claimed = await self._db(
-                partial(_claim_workspace, workspace_id=workspace_id, lease=lease)
+                partial(claims.claim_workspace, workspace_id=workspace_id, lease=lease)
             )
             found = {claim.account_id: claim for claim in claimed}
             async with self._heartbeat(claimed):
@@ -323,7 +308,7 @@ class Worker:
                 # changed by hand is still found by its recorded id. Same calls either way.
                 apps = Apps(client, Listing.of(await client.list_bookmark_apps()))
             except OktaError as error:
-                outcomes = [_listing_failed(t.account_id, error) for t in wanted]
+                outcomes = [listing_failed(t.account_id, error) for t in wanted]
                 await self._record(workspace_id, outcomes, claimed, tally, unchecked=False)
                 return tally
         outcomes = await self._reconcile_all(client, wanted, apps, tally, progress)
@@ -451,119 +436,17 @@ class Worker:
     ) -> None:
         ordered = sorted(outcomes, key=lambda o: o.account_id)  # rows locked in one order
         recorded = await self._db(
-            lambda session: self._write_outcomes(
-                session, workspace_id, ordered, claimed, unchecked=unchecked
+            partial(
+                write_outcomes,
+                workspace_id=workspace_id,
+                outcomes=ordered,
+                claimed=claimed,
+                unchecked=unchecked,
+                stamp=self.clock().timestamp(),
+                settings=self.settings,
             )
         )
         tally.add(recorded)
-
-    def _write_outcomes(
-        self,
-        session: Session,
-        workspace_id: str,
-        outcomes: list[Outcome],
-        claimed: dict[str, Claim],
-        *,
-        unchecked: bool,
-    ) -> Tally:
-        """Record the outcomes; what they count (a fresh tally: this may run twice)."""
-        tally = Tally()
-        now = utcnow()
-        stamp, grace = self.clock().timestamp(), self.settings.listing_grace.total_seconds()
-        requeue: list[tuple[str, datetime, bool]] = []  # account, due, one more attempt
-        refused: str | None = None
-        accepted = False
-        for outcome in outcomes:
-            tally.accounts += 1
-            record_writes(
-                session,
-                outcome.account_id,
-                outcome.assigned,
-                outcome.unassigned,
-                now=stamp,
-                grace=grace,
-            )
-            claim = claimed.get(outcome.account_id)
-            result = outcome.result
-            if result is Result.SYNCED:
-                record_synced(session, outcome.account_id, outcome.app_id, outcome.label)
-                tally.synced += 1
-                accepted = True
-            elif result is Result.REMOVED:
-                record_removed(session, outcome.account_id)
-                tally.removed += 1
-                accepted = True
-            elif result is Result.FAILED:
-                record_problem(session, outcome.account_id, outcome.error or "", failed=True)
-                tally.failed += 1
-                tally.errors.append(f"{outcome.account_id}: {outcome.error}")
-            elif result is Result.TEMPORARY:
-                record_problem(session, outcome.account_id, outcome.error or "", failed=False)
-                tally.retrying += 1
-                tally.errors.append(f"{outcome.account_id}: {outcome.error} (retrying)")
-                attempts = claim.attempts if claim else 0
-                due = now + self._wait_for(outcome, attempts)
-                requeue.append((outcome.account_id, due, True))
-                continue
-            elif result is Result.DEFERRED:
-                # Not an error: Okta has not caught up with a create yet.
-                tally.deferred += 1
-                due = now + timedelta(seconds=outcome.retry_after or 0.0)
-                requeue.append((outcome.account_id, due, False))
-                continue
-            else:
-                refused = refused or outcome.error
-                requeue.append((outcome.account_id, now, False))
-                continue
-            if claim is not None:
-                claims.settle(session, claim)
-        if refused is not None:
-            workspaces.record_token_check(session, workspace_id, ok=False, error=refused)
-            tally.paused_workspaces += 1
-        elif accepted and unchecked:
-            workspaces.record_token_check(session, workspace_id, ok=True)
-        for account_id, due_at, attempt in requeue:
-            claim = claimed.get(account_id)
-            if claim is not None:
-                claims.retry_at(session, claim, due_at, count=attempt and refused is None)
-            else:
-                request_sync(session, [account_id], "sync retry", due_at=due_at)
-        return tally
-
-    def _wait_for(self, outcome: Outcome, attempts: int) -> timedelta:
-        if outcome.retry_after is not None:
-            return timedelta(seconds=min(self.settings.backoff_cap_s, outcome.retry_after))
-        return claims.backoff(
-            attempts, base=self.settings.backoff_base_s, cap=self.settings.backoff_cap_s
-        )
-
-
-def _claim_workspace(session: Session, *, workspace_id: str, lease: timedelta) -> list[Claim]:
-    return claims.claim_due(session, limit=1_000_000, lease=lease, workspace_id=workspace_id)
-
-
-def _syncable_workspaces(session: Session) -> tuple[list[str], int]:
-    """Workspaces a full pass goes through, and how many extended accounts they hold."""
-    ids = list(
-        session.scalars(
-            select(Workspace.id).where(
-                Workspace.okta_domain.is_not(None),
-                Workspace.okta_token_secret_id.is_not(None),
-                Workspace.okta_token_status != TokenStatus.INVALID,
-            )
-        )
-    )
-    total = session.scalar(
-        select(func.count()).select_from(OktaExtension).where(OktaExtension.workspace_id.in_(ids))
-    )
-    return ids, total or 0
-
-
-def _listing_failed(account_id: str, error: OktaError) -> Outcome:
-    if isinstance(error, InvalidToken):
-        return Outcome(account_id, Result.TOKEN_REFUSED, error=str(error))
-    retry = error.retry_after if isinstance(error, RateLimited) else None
-    return Outcome(account_id, Result.TEMPORARY, error=f"Okta answered {error}", retry_after=retry)
 
 
 def _calls(client: OktaClient) -> dict[str, int]:
