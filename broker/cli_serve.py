@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 import uvicorn
 
+from broker.settings import Settings
+from broker.startup import check_config
 from broker.web.logs import configure_logging, logging_config
 
 APP_FACTORY = "broker.web.app:app_from_env"
@@ -28,6 +30,7 @@ APP_FACTORY = "broker.web.app:app_from_env"
 )
 def serve(host: str, port: int, workers: int, log_level: str, proxy_headers: bool) -> None:
     """Serve the broker (configured by LATCHKEY_* variables; see .env.example)."""
+    check_config(Settings.from_env())  # a bad URL or keyring: one line now, not in each worker
     configure_logging(log_level)
     uvicorn.run(
         APP_FACTORY,

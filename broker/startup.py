@@ -13,10 +13,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from broker.keyring import KeyringError
+from broker.db import engine_for
+from broker.keyring import KeyringError, load_keyring
 from broker.migrate import current_revision, head_revision
 from broker.models import SealedSecret
 from broker.problems import Problem, database_place
+from broker.settings import Settings
 from broker.vault import Vault, VaultError
 
 _UPGRADE = "run `latchkey db upgrade` first"
@@ -61,6 +63,13 @@ def check_keyring(session: Session, vault: Vault) -> None:
                 "LATCHKEY_MASTER_KEYS or LATCHKEY_MASTER_KEY_FILE",
                 "configure the keyring this database was sealed with (see docs/keys.md)",
             ) from None
+
+
+def check_config(settings: Settings) -> None:
+    """What a server checks before it listens, without its database (which may come up later:
+    /readyz says when): the database URL can be used, the keyring loads."""
+    engine_for(settings).dispose()  # parses the URL and loads its driver; connects to nothing
+    load_keyring(settings)
 
 
 def check_ready(engine: Engine, vault: Vault) -> None:

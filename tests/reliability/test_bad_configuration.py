@@ -298,6 +298,24 @@ def test_db_commands_fail_the_same_way(case: str, command: list[str], tmp_path: 
     assert (status, out, err.splitlines()) == (1, "", [line])
 
 
+@pytest.mark.parametrize(
+    "case",
+    [
+        "malformed database URL",
+        "unknown database engine",
+        "no keyring",
+        "corrupt keyring file",
+        "timeout that is not a number",
+    ],
+)
+def test_serve_refuses_to_start_the_same_way(case: str, tmp_path: Path) -> None:
+    env, line = CASES[case](tmp_path, {})
+
+    status, out, err = _run(["serve", "--port", str(_closed_port())], tmp_path, env)
+
+    assert (status, out, err.splitlines()) == (1, "", [line])
+
+
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     env, line = CASES["no database yet"](tmp_path, {})
     environ = {k: v for k, v in os.environ.items() if not k.startswith("LATCHKEY_")}
