@@ -165,11 +165,16 @@ def sync(strategy: str, share: float, listing_grace: float) -> None:
         # Exit 1 whenever Okta did not take everything: a script or a CI job must not read
         # success when Okta answered errors (the worker retries the temporary ones later).
         click.echo(
-            f"Error: {not_synced} accounts not synced and {tally.paused_workspaces} workspaces "
-            "paused (Okta's answers above). Fix what they name, then run `latchkey sync` again.",
+            f"Error: {_count(not_synced, 'account')} not synced and "
+            f"{_count(tally.paused_workspaces, 'workspace')} paused (Okta's answers above). "
+            "Fix what they name, then run `latchkey sync` again.",
             err=True,
         )
         raise SystemExit(1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _summary(console: Console, tally: Tally) -> None:

@@ -83,6 +83,6 @@ def test_sync_command_exits_1_when_okta_fails(deployment: Deployment) -> None:
     assert result.exit_code == 1
     assert "Okta answered 503" in result.stdout
     assert result.stderr.splitlines() == [
-        "Error: 1 accounts not synced and 0 workspaces paused (Okta's answers above). "
+        "Error: 1 account not synced and 0 workspaces paused (Okta's answers above). "
         "Fix what they name, then run `latchkey sync` again."
     ]
