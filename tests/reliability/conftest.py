@@ -11,6 +11,7 @@ why, when no server answers.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import httpx
@@ -47,5 +48,11 @@ def cut_lock_connection(engine: Engine, worker: Worker) -> None:
     held = worker.locks._connection
     assert held is not None, "the worker holds no lock"
     pid = held.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
-    with engine.connect() as conn:
+    # Autocommit: each look at pg_stat_activity is a fresh snapshot of it.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # The backend frees its locks as it exits, a moment after the signal: wait for that.
+        deadline = time.monotonic() + 5
+        alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+        while conn.execute(alive, {"pid": pid}).scalar() and time.monotonic() < deadline:
+            time.sleep(0.01)
