@@ -284,6 +284,9 @@ class OktaExtension(Base):
     # Set (and committed) just before sync asks Okta to create the app: until Okta's listing
     # shows a new app, "not found" does not mean "never made" (docs/sync.md).
     create_started_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+    # Assignments sync made or removed lately, {"assigned"|"unassigned": {okta user id: epoch
+    # seconds}}: Okta's user listing may not show them yet (sync/recent.py).
+    recent_writes: Mapped[dict[str, dict[str, float]] | None] = mapped_column(JSON, default=None)
     # The extended collection that brought the account to Okta; None: extended on its own
     # (docs/owner.md, "Extend a collection to Okta").
     through_collection_id: Mapped[str | None] = mapped_column(

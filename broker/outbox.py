@@ -4,6 +4,10 @@ Services call `request_sync` in the same transaction as the change that caused i
 never misses a change and never holds one that was rolled back. Rows are keyed by account and
 coalesced: ten share changes on one account make one row, with its `version` bumped each time so a
 worker can tell whether something changed while it was syncing.
+
+Rows are written in the order of their account ids (as the worker touches them, `sync/claims.py`):
+two transactions that queue overlapping sets of accounts then lock them in one order, and the
+database never has to break a deadlock between them.
 """
 
 from __future__ import annotations
@@ -74,9 +78,9 @@ def request_sync(
     """Queue the extended accounts among `account_ids`; returns how many were queued."""
     ids = account_ids if isinstance(account_ids, Select) else list(account_ids)
     rows = session.execute(
-        select(OktaExtension.account_id, OktaExtension.workspace_id).where(
-            OktaExtension.account_id.in_(ids)
-        )
+        select(OktaExtension.account_id, OktaExtension.workspace_id)
+        .where(OktaExtension.account_id.in_(ids))
+        .order_by(OktaExtension.account_id)
     ).all()
     now = utcnow()
     for account_id, workspace_id in rows:

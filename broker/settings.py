@@ -42,6 +42,23 @@ def _list(name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in (_env(name) or "").split(",") if item.strip())
 
 
+class SettingsError(ValueError):
+    """A variable holds a value Latchkey cannot use; the message names it."""
+
+
+def _seconds(name: str, default: float) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise SettingsError(f"{name} must be a positive number of seconds, not {value!r}")
+    return seconds
+
+
 def _secret(name: str) -> Secret | None:
     value = _env(name)
     return Secret(value) if value else None
@@ -66,6 +83,9 @@ class Settings:
     session_ttl_s: int = 8 * 3600
     # SCIM bearer token Okta provisions with (compared in constant time; never logged).
     scim_token: Secret | None = None
+    # Nothing waits on the database for ever (broker/db.py): a connect, then each statement.
+    db_connect_timeout_s: float = 5.0
+    db_statement_timeout_s: float = 30.0
 
     @property
     def oidc_redirect_uri(self) -> str:
@@ -93,6 +113,8 @@ class Settings:
             oidc_client_secret=_secret("LATCHKEY_OIDC_CLIENT_SECRET"),
             workspace_name=_env("LATCHKEY_WORKSPACE", "Demo") or "Demo",
             extension_origins=_list("LATCHKEY_EXTENSION_ORIGINS"),
-            session_ttl_s=int(_env("LATCHKEY_SESSION_TTL_S", str(8 * 3600)) or 8 * 3600),
+            session_ttl_s=int(_seconds("LATCHKEY_SESSION_TTL_S", 8 * 3600)),
             scim_token=_secret("LATCHKEY_SCIM_TOKEN"),
+            db_connect_timeout_s=_seconds("LATCHKEY_DB_CONNECT_TIMEOUT_S", 5.0),
+            db_statement_timeout_s=_seconds("LATCHKEY_DB_STATEMENT_TIMEOUT_S", 30.0),
         )

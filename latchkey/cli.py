@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from broker.db import make_engine
+from broker.db import engine_for
 from broker.migrate import current_revision, head_revision, upgrade
 from broker.rotation.cli import rotate
 from broker.settings import Settings
 from latchkey.demo import demo, seed
+from latchkey.errors import LatchkeyGroup, debug_option
 from latchkey.imports import import_command
 from latchkey.keys import keys
 from latchkey.members import member
@@ -17,8 +18,9 @@ from sandbox.cli import sandbox
 from sync.cli import sync, worker
 
 
-@click.group()
-def main() -> None:
+@click.group(cls=LatchkeyGroup)
+@debug_option
+def main(debug: bool) -> None:
     """Latchkey: Okta chiclets that finish the login on sites without SSO."""
 
 
@@ -30,7 +32,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration the database does not have yet."""
-    engine = make_engine(Settings.from_env().database_url)
+    engine = engine_for(Settings.from_env())
     try:
         upgrade(engine)
         click.echo(
@@ -43,7 +45,7 @@ def db_upgrade() -> None:
 @db.command("current")
 def db_current() -> None:
     """Show the database's migration revision."""
-    engine = make_engine(Settings.from_env().database_url)
+    engine = engine_for(Settings.from_env())
     try:
         click.echo(current_revision(engine) or "empty (run `latchkey db upgrade`)")
     finally:

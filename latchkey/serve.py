@@ -7,12 +7,13 @@ import uvicorn
 from starlette.applications import Starlette
 
 from broker.context import BrokerContext
-from broker.db import make_engine, make_session_factory
+from broker.db import engine_for, make_session_factory
 from broker.keyring import load_keyring
 from broker.settings import Settings
+from broker.startup import check_config
 from broker.vault import Vault
 from broker.web.app import create_app
-from broker.web.logs import configure_logging
+from broker.web.logs import configure_logging, logging_config
 from sync.connection_check import OktaConnectionCheck
 
 APP_FACTORY = "latchkey.serve:app_from_env"
@@ -22,7 +23,7 @@ def app_from_env() -> Starlette:
     """The app as `latchkey serve` runs it in each worker (an import-string factory), with sync's
     Okta connection check plugged into the broker's port."""
     settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)  # with the configured connect and statement timeouts
     ctx = BrokerContext(settings, make_session_factory(engine), Vault(load_keyring(settings)))
     return create_app(
         ctx, okta_check=OktaConnectionCheck(broker_app_id=ctx.settings.oidc_client_id)
@@ -47,6 +48,7 @@ def app_from_env() -> Starlette:
 )
 def serve(host: str, port: int, workers: int, log_level: str, proxy_headers: bool) -> None:
     """Serve the broker (configured by LATCHKEY_* variables; see .env.example)."""
+    check_config(Settings.from_env())  # a bad URL or keyring: one line now, not in each worker
     configure_logging(log_level)
     uvicorn.run(
         APP_FACTORY,
@@ -58,7 +60,8 @@ def serve(host: str, port: int, workers: int, log_level: str, proxy_headers: boo
         # uvicorn's access log prints query strings, and the OIDC callback's holds the
         # authorization code: the app logs each request itself, path only.
         access_log=False,
-        log_config=None,
+        # Applied again in every worker process: each one logs its own JSON lines.
+        log_config=logging_config(log_level),
         proxy_headers=proxy_headers,
         server_header=False,
     )

@@ -9,6 +9,12 @@ while, and the mark tells a later sync that "not found" may mean "not listed yet
 (`sync/reconcile.py`). The new app's id is handed to `on_created` (which records it in its own
 transaction) before anything else happens.
 
+The mark is written before the create waits for its rate-limit slot, never inside it (the slot
+is Okta's budget, not a place to wait on the database): should the wait outlast
+`create_send_window`, the attempt gives its slot back and marks again, so a create always leaves
+within that window of its mark. Before every write, `guard` may stop the plan (the worker's lock
+of the account was lost).
+
 Okta is eventually consistent: right after a create, the new app or group may answer 404 for a
 moment; the client (`sync/okta/client.py`) alone retries that, so this module does not.
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -75,6 +82,8 @@ class StillGrantedByGroup(TemporaryError):
 @dataclass(frozen=True)
 class ApplySettings:
     concurrency: int = 8  # operations of one phase in flight at once
+    # A create leaves at most this many seconds after its mark was committed.
+    create_send_window: float = 1.0
 
 
 class Applier:
@@ -86,12 +95,17 @@ class Applier:
         on_created: OnCreated,
         on_create_started: OnCreateStarted | None = None,
         settings: ApplySettings | None = None,
+        guard: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
         self.tally = tally
         self.on_created = on_created
         self.on_create_started = on_create_started
         self.settings = settings or ApplySettings()
+        self.guard = guard
+        # Users this plan assigned and unassigned (Okta's listing may not show it for a while).
+        self.assigned: set[str] = set()
+        self.unassigned: set[str] = set()
         self._gate = asyncio.Semaphore(self.settings.concurrency)
 
     async def apply(self, ops: Sequence[Op], app: OktaApp | None) -> str | None:
@@ -116,6 +130,8 @@ class Applier:
 
     async def _do(self, op: Op, run: _Run) -> None:
         client, tally = self.client, self.tally
+        if self.guard is not None:
+            self.guard()
         if isinstance(op, CreateApp):
             created = await self._create_app(op)
             run.app_id, run.app = created.id, created
@@ -136,6 +152,7 @@ class Applier:
             tally.apps_activated += 1
         elif isinstance(op, AssignUser):
             await client.assign_user(op.app_id or run.created_app(), op.user_id)
+            self.assigned.add(op.user_id)
             tally.assignments_added += 1
         elif isinstance(op, UnassignUser):
             try:
@@ -144,6 +161,7 @@ class Applier:
                 if exc.error_code != GRANTED_BY_GROUP:
                     raise
                 raise StillGrantedByGroup.of(exc) from exc
+            self.unassigned.add(op.user_id)
             tally.assignments_removed += 1
         elif isinstance(op, MoveToGroup):
             try:
@@ -184,16 +202,28 @@ class Applier:
         started = self.on_create_started
         if started is None:
             return await self.client.create_bookmark_app(op.label, op.url)
-
-        async def sending() -> None:
+        window = self.settings.create_send_window
+        while True:
             await started(op.account_id)
+            marked = time.monotonic()
 
-        try:
-            return await self.client.create_bookmark_app(op.label, op.url, sending=sending)
-        except (ServerError, TransportError):
-            # Okta may have made the app before the answer was lost: its lag starts no earlier.
-            await started(op.account_id)
-            raise
+            async def sending(marked: float = marked) -> None:
+                # In the slot, right before the create leaves: no database here, only the clock.
+                if time.monotonic() - marked > window:
+                    raise _MarkTooOld
+
+            try:
+                return await self.client.create_bookmark_app(op.label, op.url, sending=sending)
+            except _MarkTooOld:
+                continue
+            except (ServerError, TransportError):
+                # Okta may have made the app before the answer was lost: its lag starts no earlier.
+                await started(op.account_id)
+                raise
+
+
+class _MarkTooOld(Exception):
+    """The create waited for its slot past the send window: mark again before it leaves."""
 
 
 @dataclass

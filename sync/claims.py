@@ -10,6 +10,12 @@ Settling compares the `version` seen at the claim: a change committed while the 
 syncing bumped it (and made the row due now), so the row stays for the next round.
 Workspaces whose Okta token was refused, or that have no domain or token, are not claimed:
 their rows wait until the token is fixed.
+
+The lease is short (seconds, not minutes) and a live worker renews it while it syncs (`renew`,
+its heartbeat): a worker that dies leaves its accounts due again soon.
+
+Rows are always touched in the order of their account ids, here and in `broker/outbox.py`: two
+transactions that change several rows then take their locks in one order and cannot deadlock.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from broker.models import OktaExtension, SyncOutbox, TokenStatus, Workspace, utcnow
@@ -51,7 +57,7 @@ def claim_due(
     pick = (
         select(SyncOutbox.account_id)
         .where(SyncOutbox.due_at <= now, SyncOutbox.workspace_id.in_(syncable))
-        .order_by(SyncOutbox.due_at)
+        .order_by(SyncOutbox.due_at, SyncOutbox.account_id)
         .limit(limit)
     )
     if account_ids is not None:
@@ -120,6 +126,46 @@ def retry_at(session: Session, claim: Claim, due_at: datetime, *, count: bool = 
     )
 
 
+def renew(session: Session, claims: Collection[Claim], until: datetime) -> int:
+    """Push the lease of rows still as claimed to `until` (never sooner); how many were."""
+    if not claims:
+        return 0
+    result = session.execute(
+        update(SyncOutbox)
+        .where(
+            tuple_(SyncOutbox.account_id, SyncOutbox.version).in_(
+                sorted((c.account_id, c.version) for c in claims)
+            ),
+            SyncOutbox.due_at < until,
+        )
+        .values(due_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
 def backoff(attempts: int, *, base: float = 2.0, cap: float = 600.0) -> timedelta:
     """Exponential backoff for a temporary error that names no reset time."""
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts)))
+
+
+def claim_workspace(session: Session, *, workspace_id: str, lease: timedelta) -> list[Claim]:
+    """Every due row of the workspace (a full pass)."""
+    return claim_due(session, limit=1_000_000, lease=lease, workspace_id=workspace_id)
+
+
+def syncable_workspaces(session: Session) -> tuple[list[str], int]:
+    """Workspaces a full pass goes through, and how many extended accounts they hold."""
+    ids = list(
+        session.scalars(
+            select(Workspace.id).where(
+                Workspace.okta_domain.is_not(None),
+                Workspace.okta_token_secret_id.is_not(None),
+                Workspace.okta_token_status != TokenStatus.INVALID,
+            )
+        )
+    )
+    total = session.scalar(
+        select(func.count()).select_from(OktaExtension).where(OktaExtension.workspace_id.in_(ids))
+    )
+    return ids, total or 0

@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from broker.db import make_engine, make_session_factory
+from broker.db import engine_for, make_session_factory
 from broker.settings import Settings
+from broker.startup import check_database_exists, check_ready
 from broker.vault import Vault
 from sync.broker_access import BrokerAccessSettings
 from sync.clients import client_maker
@@ -54,11 +55,15 @@ _LISTING_GRACE = click.option(
 @contextmanager
 def _worker(strategy: str, share: float, listing_grace: float) -> Iterator[Worker]:
     settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
+    check_database_exists(settings.database_url)
+    engine = engine_for(settings)
     try:
+        vault = Vault.from_settings(settings)
+        # Before any row is claimed: a worker that cannot finish its work must not take it.
+        check_ready(engine, vault)
         yield Worker(
             make_session_factory(engine),
-            Vault.from_settings(settings),
+            vault,
             settings.broker_url,
             make_client=client_maker(limiter_settings=LimiterSettings(share=share)),
             settings=WorkerSettings(
@@ -135,7 +140,9 @@ class _Bar:
 @_SHARE
 @_LISTING_GRACE
 def sync(strategy: str, share: float, listing_grace: float) -> None:
-    """Run one full pass now: every extended account of every workspace, drift repaired."""
+    """Run one full pass now: every extended account of every workspace, drift repaired.
+
+    Exits 1 when any account could not be synced (Okta refused, failed or did not answer)."""
     console = Console()
     columns = (
         TextColumn("{task.description}"),
@@ -156,8 +163,21 @@ def sync(strategy: str, share: float, listing_grace: float) -> None:
     ):
         tally = asyncio.run(main(sync_worker, progress))
     _summary(console, tally)
-    if tally.failed or tally.paused_workspaces:
+    not_synced = tally.failed + tally.retrying
+    if not_synced or tally.paused_workspaces:
+        # Exit 1 whenever Okta did not take everything: a script or a CI job must not read
+        # success when Okta answered errors (the worker retries the temporary ones later).
+        click.echo(
+            f"Error: {_count(not_synced, 'account')} not synced and "
+            f"{_count(tally.paused_workspaces, 'workspace')} paused (Okta's answers above). "
+            "Fix what they name, then run `latchkey sync` again.",
+            err=True,
+        )
         raise SystemExit(1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _summary(console: Console, tally: Tally) -> None:

@@ -4,11 +4,15 @@ The token is opened from the vault only to build the client and lives on in its 
 which keeps it out of reprs; it is never logged. A client (with its limiter, which learns the
 bucket windows from Okta's headers) is kept while the workspace's domain and token are unchanged,
 so the budget it has learnt survives from one round to the next.
+
+Reading the sealed token is database work, done in the worker's database thread
+(`credentials`); building the client is not, and happens on the event loop (`client`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy.orm import Session
@@ -37,26 +41,45 @@ def client_maker(
     return make
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """What a workspace's client is built from; `token` is None when a cached client has it."""
+
+    workspace_id: str
+    key: tuple[str, str]  # (domain, sealed token id): a new client when either changes
+    domain: str
+    token: str | None = field(default=None, repr=False)
+
+
 class Clients:
     def __init__(self, vault: Vault, make: MakeClient | None = None) -> None:
         self._vault = vault
         self._make = make or client_maker()
         self._cache: dict[str, tuple[tuple[str, str], OktaClient]] = {}
 
-    def for_workspace(self, session: Session, workspace: Workspace) -> OktaClient | None:
-        """The workspace's client, or None when it has no domain or token."""
+    def credentials(self, session: Session, workspace: Workspace) -> Credentials | None:
+        """The workspace's credentials, or None when it has no domain or token."""
         if not workspace.okta_domain or not workspace.okta_token_secret_id:
             return None
         key = (workspace.okta_domain, workspace.okta_token_secret_id)
         cached = self._cache.get(workspace.id)
         if cached is not None and cached[0] == key:
-            return cached[1]
+            return Credentials(workspace.id, key, workspace.okta_domain)
         secret = session.get(SealedSecret, workspace.okta_token_secret_id)
         if secret is None:
             return None
         token = self._vault.open_text(secret, purpose=OKTA_TOKEN_PURPOSE)
-        client = self._make(workspace.okta_domain, token)
-        self._cache[workspace.id] = (key, client)
+        return Credentials(workspace.id, key, workspace.okta_domain, token)
+
+    def client(self, credentials: Credentials) -> OktaClient | None:
+        """The client for `credentials` (None: the cached one they counted on is gone)."""
+        cached = self._cache.get(credentials.workspace_id)
+        if cached is not None and cached[0] == credentials.key:
+            return cached[1]
+        if credentials.token is None:
+            return None
+        client = self._make(credentials.domain, credentials.token)
+        self._cache[credentials.workspace_id] = (credentials.key, client)
         return client
 
     def all(self) -> list[OktaClient]:

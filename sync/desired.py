@@ -8,7 +8,7 @@ the same way whichever account is being synced.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from broker import rbac
 from broker.models import Account, OktaExtension, Workspace
 from sync.labels import LabelRequest, assign_labels
+from sync.recent import RecentWrites
 from sync.state import DesiredApp
 
 # Below this many accounts, one RBAC query per account beats loading the workspace's graph.
@@ -33,6 +34,8 @@ class Target:
     recorded_label: str | None
     # When sync last started creating the app (`OktaExtension.create_started_at`).
     create_started_at: datetime | None = None
+    # Assignments sync wrote lately, which Okta's user listing may not show yet.
+    recent: RecentWrites = field(default_factory=RecentWrites)
 
     @property
     def account_id(self) -> str:
@@ -83,6 +86,11 @@ def load_targets(
             remove=remove,
         )
         targets[account.id] = Target(
-            workspace.id, desired, ext.okta_app_id, ext.label, ext.create_started_at
+            workspace.id,
+            desired,
+            ext.okta_app_id,
+            ext.label,
+            ext.create_started_at,
+            RecentWrites.load(ext.recent_writes),
         )
     return targets

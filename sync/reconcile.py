@@ -6,26 +6,35 @@ the workspace, for a refused token) and decides when to try again.
 Not finding the app is not proof that it was never made when its create started moments ago
 (`unlisted_for`, from the account's create-started mark): Okta's listing, and its reads by id,
 lag behind a create. Such an account is deferred until that lag is surely over, never given a
-second app nor forgotten as removed.
+second app nor forgotten as removed. Nor is an account whose create another worker fenced off, or
+whose lock this worker lost mid-sync: it is looked at again shortly, by whoever holds it then.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from sync.actual import Apps, read_actual
 from sync.apply import Applier, ApplySettings, OnCreated, OnCreateStarted
 from sync.desired import Target
+from sync.locks import LockLost
 from sync.okta import OktaClient
 from sync.okta.errors import InvalidToken, NotFound, OktaError, PermanentError, RateLimited
 from sync.plan import diff
+from sync.record import CreateFenced
 from sync.report import Tally
 from sync.state import Strategy
 
 logger = logging.getLogger(__name__)
+
+# Seconds before an account another worker took over is looked at again.
+_TAKEN_OVER_RETRY = 1.0
 
 
 class Result(enum.Enum):
@@ -45,6 +54,9 @@ class Outcome:
     label: str = ""
     error: str | None = None
     retry_after: float | None = None  # seconds Okta asked us to wait (a 429's reset)
+    # Users assigned and unassigned on the way, whatever the result (`sync/recent.py`).
+    assigned: frozenset[str] = frozenset()
+    unassigned: frozenset[str] = frozenset()
 
 
 async def reconcile(
@@ -58,32 +70,52 @@ async def reconcile(
     strategy: Strategy = Strategy.INDIVIDUAL,
     apps: Apps | None = None,
     apply_settings: ApplySettings | None = None,
+    guard: Callable[[], None] | None = None,
+    seen_through: Callable[[frozenset[str]], frozenset[str]] | None = None,
 ) -> Outcome:
-    """`unlisted_for`: seconds during which an app whose create started may still not show."""
+    """`unlisted_for`: seconds during which an app whose create started may still not show;
+    `seen_through`: the listed users corrected by what sync assigned lately."""
     desired = target.desired
+    applier = Applier(
+        client,
+        tally,
+        on_created=on_created,
+        on_create_started=on_create_started,
+        settings=apply_settings,
+        guard=guard,
+    )
     try:
         actual, app = await read_actual(
-            client, desired, target.okta_app_id, strategy=strategy, apps=apps
+            client,
+            desired,
+            target.okta_app_id,
+            strategy=strategy,
+            apps=apps,
+            seen_through=seen_through,
         )
         if actual is None and unlisted_for > 0:
             return Outcome(target.account_id, Result.DEFERRED, retry_after=unlisted_for)
         ops = diff(desired, actual, strategy)
-        applier = Applier(
-            client,
-            tally,
-            on_created=on_created,
-            on_create_started=on_create_started,
-            settings=apply_settings,
-        )
         app_id = await applier.apply(ops, app)
     except OktaError as error:
-        return _failure(target.account_id, error)
+        outcome = _failure(target.account_id, error)
+    except (CreateFenced, LockLost) as error:
+        logger.warning("account %s: %s; looking again shortly", target.account_id, error)
+        outcome = Outcome(target.account_id, Result.DEFERRED, retry_after=_TAKEN_OVER_RETRY)
+    except SQLAlchemyError as error:
+        # Recording a create (or its mark) failed: the database, not the account, is at fault.
+        logger.warning("account %s: the database failed: %s", target.account_id, error)
+        outcome = Outcome(target.account_id, Result.TEMPORARY, error="the database failed")
     except Exception as error:
         # A bug must not stop the other accounts: it is logged, and the account shows it.
         logger.exception("syncing account %s failed", target.account_id)
-        return Outcome(target.account_id, Result.FAILED, error=f"internal error: {error!r}")
-    result = Result.REMOVED if desired.remove else Result.SYNCED
-    return Outcome(target.account_id, result, app_id, desired.label)
+        outcome = Outcome(target.account_id, Result.FAILED, error=f"internal error: {error!r}")
+    else:
+        result = Result.REMOVED if desired.remove else Result.SYNCED
+        outcome = Outcome(target.account_id, result, app_id, desired.label)
+    return dataclasses.replace(
+        outcome, assigned=frozenset(applier.assigned), unassigned=frozenset(applier.unassigned)
+    )
 
 
 def _failure(account_id: str, error: OktaError) -> Outcome:

@@ -9,24 +9,61 @@ with the account synced. A pass cut short after the create (a crash, before or a
 recorded, or an error) leaves it: the next sync may be told by Okta that the app does not exist
 (its listing and its reads by id lag behind a create), and the mark's age says whether that can
 still be the lag.
+
+The mark is also the fence between two creates: it is set only over the mark and the app id this
+pass read (a compare-and-set on both: the mark alone is cleared again once a pass ends), so of
+two workers that both found no app, because the lock that keeps them apart died under one of
+them, only the first one's create leaves (`CreateFenced` for the other).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from broker.models import Account, OktaExtension, SyncState, utcnow
+from sync.recent import RecentWrites
 
 _ERROR_MAX = 1000
 
 
-def record_create_started(session: Session, account_id: str, at: datetime) -> None:
-    """Right before the create leaves: from now on Okta may hold an app it does not show."""
-    extension = session.get(OktaExtension, account_id)
-    if extension is not None:
-        extension.create_started_at = at
+class CreateFenced(Exception):
+    """Another worker started creating this account's app since this pass read its mark."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"another worker is creating the app of account {account_id}")
+        self.account_id = account_id
+
+
+def record_create_started(
+    session: Session,
+    account_id: str,
+    at: datetime,
+    *,
+    seen: datetime | None,
+    seen_app_id: str | None,
+) -> None:
+    """Right before the create leaves: from now on Okta may hold an app it does not show.
+
+    `seen` and `seen_app_id` are the mark and the app id as this pass knows them (read with the
+    account, or the mark last set by this pass); `CreateFenced` when either changed meanwhile:
+    someone else's create is under way, or done.
+    """
+    mark, app_id = OktaExtension.create_started_at, OktaExtension.okta_app_id
+    result = session.execute(
+        update(OktaExtension)
+        .where(
+            OktaExtension.account_id == account_id,
+            mark.is_(None) if seen is None else mark == seen,
+            app_id.is_(None) if seen_app_id is None else app_id == seen_app_id,
+        )
+        .values(create_started_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(result, "rowcount", 0):
+        raise CreateFenced(account_id)
 
 
 def record_created(session: Session, account_id: str, app_id: str, label: str) -> None:
@@ -78,3 +115,20 @@ def record_problem(session: Session, account_id: str, error: str, *, failed: boo
         extension.sync_state = SyncState.FAILED
     elif extension.sync_state is not SyncState.REMOVING:
         extension.sync_state = SyncState.PENDING
+
+
+def record_writes(
+    session: Session,
+    account_id: str,
+    assigned: frozenset[str],
+    unassigned: frozenset[str],
+    *,
+    now: float,
+    grace: float,
+) -> None:
+    """Keep the assignments this pass wrote for the next passes, and forget the old ones."""
+    extension = session.get(OktaExtension, account_id)
+    if extension is None or not (assigned or unassigned or extension.recent_writes):
+        return
+    recent = RecentWrites.load(extension.recent_writes)
+    extension.recent_writes = recent.with_writes(assigned, unassigned, now, grace)

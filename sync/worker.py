@@ -7,18 +7,18 @@ last synced, state and error. A full pass (`full_pass`, also what `latchkey sync
 same for every extended account of every workspace whose token is not refused, reading all of
 Latchkey's apps in one paged listing: it repairs drift made by hand in Okta.
 
-What each outcome does to the outbox row, which is deleted only if no newer change arrived:
-
-    synced / removed      row deleted; last synced, state *synced* (or the extension forgotten)
-    temporary (429, 5xx)  row due again after Okta's reset, or exponential backoff
-    deferred              its app's create started within the listing grace and Okta shows no
-                          app yet: row due again once the grace is over (no second app)
-    failed (400, 403)     row deleted; state *failed* with Okta's reason (the next change or
-                          full pass tries again)
-    token refused (401)   the workspace's token is marked invalid (*Update*), its rows wait
+What each outcome does to the account and its outbox row: `sync/outcomes.py`. An account another
+worker fenced off, or whose lock this worker lost mid-sync, is due again in a second, and a pass
+that ran even partly unfenced requeues its accounts once all its writes are done.
 
 With *Extended account access* off, nothing is created, updated or assigned: only removals
 (*Remove from Okta*, deleted accounts) still reach Okta. Turning it on queues every account.
+
+Faults: database work runs in threads (`asyncio.to_thread`), never on the event loop and never
+inside a rate-limiter slot; a transaction the database aborted to break a deadlock runs again; a
+round that fails on the database (a cut connection, a timeout) is logged and retried with
+backoff, never the end of the worker. While a round runs, a heartbeat renews its claims' short
+lease and checks its account locks.
 """
 
 from __future__ import annotations
@@ -28,52 +28,54 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from broker.db import transaction
-from broker.models import OktaExtension, TokenStatus, Workspace, utcnow
+from broker.db import run_transaction
+from broker.models import TokenStatus, Workspace, utcnow
 from broker.outbox import request_sync
-from broker.services import workspaces
 from broker.vault import Vault
-from sync import claims as outbox
+from sync import claims
 from sync.actual import Apps, Listing
 from sync.apply import ApplySettings
 from sync.broker_access import BrokerAccessKeeper, BrokerAccessSettings, chiclet_holders
 from sync.claims import Claim
-from sync.clients import Clients, MakeClient
+from sync.clients import Clients, Credentials, MakeClient
 from sync.desired import Target, load_targets
 from sync.locks import AccountLocks
 from sync.okta import OktaClient
-from sync.okta.errors import InvalidToken, OktaError, RateLimited
+from sync.okta.errors import OktaError
+from sync.outcomes import listing_failed, write_outcomes
 from sync.reconcile import Outcome, Result, reconcile
 from sync.record import (
     record_create_started,
     record_created,
-    record_problem,
-    record_removed,
-    record_synced,
 )
 from sync.report import Tally
 from sync.state import Strategy
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 _BUSY_RETRY = timedelta(seconds=1)
 # From this many accounts with no recorded app, one paged listing of the org's Bookmark apps
 # (200 a page) costs fewer calls than a lookup by launch URL for each.
 _LIST_FROM = 2
+_FAILED_ROUND_BACKOFF_CAP = 30.0  # seconds between rounds while the database keeps failing
 
 
 @dataclass(frozen=True)
 class WorkerSettings:
     strategy: Strategy = Strategy.INDIVIDUAL
     batch_size: int = 500
-    lease: timedelta = timedelta(minutes=5)  # a crashed worker's accounts are due again after it
+    # A dead worker's accounts are due again after it; a live one renews it every heartbeat.
+    lease: timedelta = timedelta(seconds=30)
+    heartbeat: timedelta = timedelta(seconds=5)
     concurrency: int = 32  # accounts of one workspace in flight (the limiter paces the calls)
     backoff_base_s: float = 2.0
     backoff_cap_s: float = 600.0
@@ -89,6 +91,28 @@ class Progress(Protocol):
     def started(self, total: int) -> None: ...
 
     def advanced(self, done: int = 1) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What a workspace's sync needs from the database, read in one transaction."""
+
+    credentials: Credentials
+    wanted: list[Target]
+    targets: int
+    unchecked: bool  # the token was never accepted yet: a success marks it OK
+    feature_on: bool
+    # Whose chiclets the broker's own OIDC app must follow: every target on a full pass.
+    holder_targets: list[Target]
+
+
+@dataclass
+class _Mark:
+    """The account's create-started mark and app id as this pass knows them (what a new mark
+    must find in place)."""
+
+    value: datetime | None
+    app_id: str | None
 
 
 class Worker:
@@ -114,57 +138,47 @@ class Worker:
 
     async def aclose(self) -> None:
         """Close the Okta clients' connections (and free any account still locked)."""
-        self.locks.close()
+        await asyncio.to_thread(self.locks.close)
         await self.clients.aclose()
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        """`work` in a transaction of its own, in a thread: the event loop never waits on SQL."""
+        return await asyncio.to_thread(run_transaction, self.sessions, work)
 
     # -- rounds -------------------------------------------------------------------------------
 
     async def run_due(self, *, now: datetime | None = None) -> Tally:
         """Sync the accounts that are due now; returns what was done."""
-        with transaction(self.sessions) as session:
-            claimed = outbox.claim_due(
-                session, limit=self.settings.batch_size, lease=self.settings.lease, now=now
-            )
+        lease, limit = self.settings.lease, self.settings.batch_size
+        claimed = await self._db(
+            lambda session: claims.claim_due(session, limit=limit, lease=lease, now=now)
+        )
         by_workspace: dict[str, dict[str, Claim]] = defaultdict(dict)
         for claim in claimed:
             by_workspace[claim.workspace_id][claim.account_id] = claim
         tally = Tally()
-        results = await asyncio.gather(
-            *(self._workspace(ws, found, full=False) for ws, found in by_workspace.items())
-        )
+        async with self._heartbeat(claimed):
+            results = await asyncio.gather(
+                *(self._workspace(ws, found, full=False) for ws, found in by_workspace.items())
+            )
         for result in results:
             tally.add(result)
         return tally
 
     async def full_pass(self, *, progress: Progress | None = None) -> Tally:
         """Every extended account of every workspace whose token is not refused: repairs drift."""
-        with transaction(self.sessions) as session:
-            ids = list(
-                session.scalars(
-                    select(Workspace.id).where(
-                        Workspace.okta_domain.is_not(None),
-                        Workspace.okta_token_secret_id.is_not(None),
-                        Workspace.okta_token_status != TokenStatus.INVALID,
-                    )
-                )
-            )
-            if progress is not None:
-                progress.started(
-                    session.scalar(
-                        select(func.count())
-                        .select_from(OktaExtension)
-                        .where(OktaExtension.workspace_id.in_(ids))
-                    )
-                    or 0
-                )
+        ids, total = await self._db(claims.syncable_workspaces)
+        if progress is not None:
+            progress.started(total)
         tally = Tally()
+        lease = self.settings.lease
         for workspace_id in ids:
-            with transaction(self.sessions) as session:
-                claimed = outbox.claim_due(
-                    session, limit=1_000_000, lease=self.settings.lease, workspace_id=workspace_id
-                )
+            claimed = await self._db(
+                partial(claims.claim_workspace, workspace_id=workspace_id, lease=lease)
+            )
             found = {claim.account_id: claim for claim in claimed}
-            tally.add(await self._workspace(workspace_id, found, full=True, progress=progress))
+            async with self._heartbeat(claimed):
+                tally.add(await self._workspace(workspace_id, found, full=True, progress=progress))
         return tally
 
     async def run(
@@ -175,20 +189,64 @@ class Worker:
         once: bool = False,
         stop: asyncio.Event | None = None,
     ) -> Tally:
-        """Rounds until `stop` is set (or one full pass and one round with `once`)."""
+        """Rounds until `stop` is set (or one full pass and one round with `once`).
+
+        A round that fails (the database cut or timing out, most often) is logged and tried
+        again after a backoff; with `once` its error is raised for the caller to report."""
         total = Tally()
         next_full = time.monotonic()
+        failures = 0
         while True:
-            if full_pass_interval is not None and time.monotonic() >= next_full:
-                total.add(await self.full_pass())
-                next_full = time.monotonic() + full_pass_interval
-            done = await self.run_due()
+            try:
+                if full_pass_interval is not None and time.monotonic() >= next_full:
+                    total.add(await self.full_pass())
+                    next_full = time.monotonic() + full_pass_interval
+                done = await self.run_due()
+            except Exception as error:
+                if once:
+                    raise
+                failures += 1
+                wait = min(_FAILED_ROUND_BACKOFF_CAP, poll_interval * 2 ** min(failures, 10))
+                logger.warning(
+                    "sync round failed (%s: %s); trying again in %.1f s",
+                    type(error).__name__,
+                    _first_line(error),
+                    wait,
+                    exc_info=not _is_database_error(error),
+                )
+                if await _stopped_within(stop, wait):
+                    return total
+                continue
+            failures = 0
             total.add(done)
             if once or (stop is not None and stop.is_set()):
                 return total
-            if done.accounts == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_wait(stop), timeout=poll_interval)
+            if done.accounts == 0 and await _stopped_within(stop, poll_interval):
+                return total
+
+    @contextlib.asynccontextmanager
+    async def _heartbeat(self, claimed: Collection[Claim]) -> AsyncIterator[None]:
+        """While the block runs: renew the claims' lease, and check the account locks."""
+        beating = asyncio.create_task(self._beat(list(claimed)))
+        try:
+            yield
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+
+    async def _beat(self, claimed: list[Claim]) -> None:
+        every = self.settings.heartbeat.total_seconds()
+        while True:
+            await asyncio.sleep(every)
+            until = utcnow() + self.settings.lease
+            try:
+                if claimed:
+                    await self._db(partial(claims.renew, claims=claimed, until=until))
+                await asyncio.to_thread(self.locks.verify)
+            except Exception as error:
+                # The lease outlasts a few missed beats; the next one tries again.
+                logger.warning("sync heartbeat failed: %s", _first_line(error))
 
     # -- one workspace ------------------------------------------------------------------------
 
@@ -201,23 +259,31 @@ class Worker:
         progress: Progress | None = None,
     ) -> Tally:
         """Sync the claimed accounts of a workspace (`full`: every extended account)."""
-        with transaction(self.sessions) as session:
-            if full:
-                # Not those under another worker's lease (alive or crashed): a re-run right after
-                # a crash would look its accounts up in a listing that may not show the app it
-                # created yet. Their lease ends, then the outbox brings them back.
-                ids = outbox.extended_ids(session, workspace_id) - outbox.leased_elsewhere(
-                    session, workspace_id, set(claimed)
+        if full:
+            # Not those under another worker's lease (alive or crashed): a re-run right after
+            # a crash would look its accounts up in a listing that may not show the app it
+            # created yet. Their lease ends, then the outbox brings them back.
+            ids = await self._db(
+                lambda session: (
+                    claims.extended_ids(session, workspace_id)
+                    - claims.leased_elsewhere(session, workspace_id, set(claimed))
                 )
-            else:
-                ids = set(claimed)
+            )
+        else:
+            ids = set(claimed)
         # Locked before the desired state is read: what another worker recorded (a new app's id)
         # is read after it finished.
-        locked = self.locks.acquire(ids)
+        locked = await asyncio.to_thread(self.locks.acquire, ids)
         try:
-            return await self._locked(workspace_id, claimed, locked, full=full, progress=progress)
+            tally = await self._locked(workspace_id, claimed, locked, full=full, progress=progress)
         finally:
-            self.locks.release(locked)
+            lost = await asyncio.to_thread(self.locks.release, locked)
+        if lost:
+            # Another worker may have synced them meanwhile, from a state this pass then changed:
+            # one more pass, after every write of this one, settles who is right.
+            logger.warning("sync locks of %d accounts were lost mid-sync; requeued", len(lost))
+            await self._db(lambda session: request_sync(session, sorted(lost), "sync lock lost"))
+        return tally
 
     async def _locked(
         self,
@@ -229,33 +295,15 @@ class Worker:
         progress: Progress | None,
     ) -> Tally:
         tally = Tally()
-        with transaction(self.sessions) as session:
-            workspace = session.get(Workspace, workspace_id)
-            client = self.clients.for_workspace(session, workspace) if workspace else None
-            if workspace is None or client is None:
-                for claim in claimed.values():
-                    outbox.settle(session, claim)
-                return tally
-            targets = load_targets(
-                session, workspace, self.broker_url, None if full else set(claimed)
-            )
-            feature_on = workspace.extended_access_enabled
-            unchecked = workspace.okta_token_status is not TokenStatus.OK
-            for account_id, claim in claimed.items():
-                target = targets.get(account_id)
-                # Gone, or nothing may reach Okta while the feature is off but removals.
-                if target is None or not (feature_on or target.desired.remove):
-                    outbox.settle(session, claim)
-                elif account_id not in locked:
-                    # Being synced by another loop or worker: look again shortly.
-                    outbox.retry_at(session, claim, utcnow() + _BUSY_RETRY, count=False)
-            wanted = [
-                t
-                for t in targets.values()
-                if (feature_on or t.desired.remove) and t.account_id in locked
-            ]
-        if progress is not None and len(wanted) < len(targets):
-            progress.advanced(len(targets) - len(wanted))
+        prepared = await self._db(
+            lambda session: self._prepare(session, workspace_id, claimed, locked, full=full)
+        )
+        client = self.clients.client(prepared.credentials) if prepared else None
+        if prepared is None or client is None:
+            return tally
+        wanted = prepared.wanted
+        if progress is not None and len(wanted) < prepared.targets:
+            progress.advanced(prepared.targets - len(wanted))
         if not wanted:
             return tally
         calls_before = _calls(client)
@@ -267,16 +315,51 @@ class Worker:
                 # changed by hand is still found by its recorded id. Same calls either way.
                 apps = Apps(client, Listing.of(await client.list_bookmark_apps()))
             except OktaError as error:
-                outcomes = [_listing_failed(t.account_id, error) for t in wanted]
-                self._record(workspace_id, outcomes, claimed, tally, unchecked=False)
+                outcomes = [listing_failed(t.account_id, error) for t in wanted]
+                await self._record(workspace_id, outcomes, claimed, tally, unchecked=False)
                 return tally
         outcomes = await self._reconcile_all(client, wanted, apps, tally, progress)
-        if feature_on:
-            holders = chiclet_holders(targets.values() if full else wanted)
+        if prepared.feature_on:
+            holders = chiclet_holders(prepared.holder_targets)
             await self.broker_access.keep(workspace_id, client, holders, tally, full=full)
         tally.calls.update(_delta(calls_before, _calls(client)))
-        self._record(workspace_id, outcomes, claimed, tally, unchecked=unchecked)
+        await self._record(workspace_id, outcomes, claimed, tally, unchecked=prepared.unchecked)
         return tally
+
+    def _prepare(
+        self,
+        session: Session,
+        workspace_id: str,
+        claimed: dict[str, Claim],
+        locked: set[str],
+        *,
+        full: bool,
+    ) -> _Prepared | None:
+        """The workspace's credentials and the targets to sync; settles what needs no sync."""
+        workspace = session.get(Workspace, workspace_id)
+        credentials = self.clients.credentials(session, workspace) if workspace else None
+        if workspace is None or credentials is None:
+            for _, claim in sorted(claimed.items()):
+                claims.settle(session, claim)
+            return None
+        targets = load_targets(session, workspace, self.broker_url, None if full else set(claimed))
+        feature_on = workspace.extended_access_enabled
+        for account_id, claim in sorted(claimed.items()):
+            target = targets.get(account_id)
+            # Gone, or nothing may reach Okta while the feature is off but removals.
+            if target is None or not (feature_on or target.desired.remove):
+                claims.settle(session, claim)
+            elif account_id not in locked:
+                # Being synced by another loop or worker: look again shortly.
+                claims.retry_at(session, claim, utcnow() + _BUSY_RETRY, count=False)
+        wanted = [
+            t
+            for t in targets.values()
+            if (feature_on or t.desired.remove) and t.account_id in locked
+        ]
+        unchecked = workspace.okta_token_status is not TokenStatus.OK
+        holder_targets = list(targets.values()) if full else wanted
+        return _Prepared(credentials, wanted, len(targets), unchecked, feature_on, holder_targets)
 
     async def _reconcile_all(
         self,
@@ -288,22 +371,35 @@ class Worker:
     ) -> list[Outcome]:
         gate = asyncio.Semaphore(self.settings.concurrency)
         refused = asyncio.Event()
+        grace = self.settings.listing_grace.total_seconds()
 
         async def one(target: Target) -> Outcome:
             async with gate:
                 if refused.is_set():
                     # The token was refused: calls with it would all be refused too.
                     return Outcome(target.account_id, Result.TOKEN_REFUSED, error="paused")
+                mark = _Mark(target.create_started_at, target.okta_app_id)
+
+                async def create_started(account_id: str) -> None:
+                    await self._create_started(account_id, mark)
+
                 outcome = await reconcile(
                     client,
                     target,
                     tally,
                     on_created=self._created,
-                    on_create_started=self._create_started,
+                    on_create_started=create_started,
                     unlisted_for=self._unlisted_for(target),
                     strategy=self.settings.strategy,
                     apps=apps,
                     apply_settings=self.settings.apply,
+                    guard=lambda: self.locks.check(target.account_id),
+                    seen_through=partial(
+                        target.recent.seen_through,
+                        wanted=target.desired.user_ids,
+                        now=self.clock().timestamp(),
+                        grace=grace,
+                    ),
                 )
                 if outcome.result is Result.TOKEN_REFUSED:
                     refused.set()
@@ -313,13 +409,18 @@ class Worker:
 
         return list(await asyncio.gather(*(one(t) for t in targets)))
 
-    async def _create_started(self, account_id: str) -> None:
-        with transaction(self.sessions) as session:
-            record_create_started(session, account_id, self.clock())
+    async def _create_started(self, account_id: str, mark: _Mark) -> None:
+        """Commit the mark over the one this pass knows (`CreateFenced` if it changed)."""
+        at, seen, app_id = self.clock(), mark.value, mark.app_id
+        await self._db(
+            lambda session: record_create_started(
+                session, account_id, at, seen=seen, seen_app_id=app_id
+            )
+        )
+        mark.value = at
 
     async def _created(self, account_id: str, app_id: str, label: str) -> None:
-        with transaction(self.sessions) as session:
-            record_created(session, account_id, app_id, label)
+        await self._db(lambda session: record_created(session, account_id, app_id, label))
 
     def _unlisted_for(self, target: Target) -> float:
         """Seconds during which the account's app may exist in Okta and still not show."""
@@ -328,12 +429,14 @@ class Worker:
             return 0.0
         if started.tzinfo is None:  # SQLite keeps no offset: every stamp is UTC
             started = started.replace(tzinfo=UTC)
-        left = started + self.settings.listing_grace - self.clock()
+        # The create left at most the send window after its mark; the listing lags from then.
+        window = timedelta(seconds=self.settings.apply.create_send_window)
+        left = started + window + self.settings.listing_grace - self.clock()
         return max(0.0, left.total_seconds())
 
     # -- recording ----------------------------------------------------------------------------
 
-    def _record(
+    async def _record(
         self,
         workspace_id: str,
         outcomes: Iterable[Outcome],
@@ -342,71 +445,19 @@ class Worker:
         *,
         unchecked: bool,
     ) -> None:
-        now = utcnow()
-        with transaction(self.sessions) as session:
-            requeue: list[tuple[str, datetime, bool]] = []  # account, due, one more attempt
-            refused: str | None = None
-            accepted = False
-            for outcome in outcomes:
-                tally.accounts += 1
-                claim = claimed.get(outcome.account_id)
-                result = outcome.result
-                if result is Result.SYNCED:
-                    record_synced(session, outcome.account_id, outcome.app_id, outcome.label)
-                    tally.synced += 1
-                    accepted = True
-                elif result is Result.REMOVED:
-                    record_removed(session, outcome.account_id)
-                    tally.removed += 1
-                    accepted = True
-                elif result is Result.FAILED:
-                    record_problem(session, outcome.account_id, outcome.error or "", failed=True)
-                    tally.failed += 1
-                    tally.errors.append(f"{outcome.account_id}: {outcome.error}")
-                elif result is Result.TEMPORARY:
-                    record_problem(session, outcome.account_id, outcome.error or "", failed=False)
-                    tally.retrying += 1
-                    attempts = claim.attempts if claim else 0
-                    due = now + self._wait_for(outcome, attempts)
-                    requeue.append((outcome.account_id, due, True))
-                    continue
-                elif result is Result.DEFERRED:
-                    # Not an error: Okta has not caught up with a create yet.
-                    tally.deferred += 1
-                    due = now + timedelta(seconds=outcome.retry_after or 0.0)
-                    requeue.append((outcome.account_id, due, False))
-                    continue
-                else:
-                    refused = refused or outcome.error
-                    requeue.append((outcome.account_id, now, False))
-                    continue
-                if claim is not None:
-                    outbox.settle(session, claim)
-            if refused is not None:
-                workspaces.record_token_check(session, workspace_id, ok=False, error=refused)
-                tally.paused_workspaces += 1
-            elif accepted and unchecked:
-                workspaces.record_token_check(session, workspace_id, ok=True)
-            for account_id, due_at, attempt in requeue:
-                claim = claimed.get(account_id)
-                if claim is not None:
-                    outbox.retry_at(session, claim, due_at, count=attempt and refused is None)
-                else:
-                    request_sync(session, [account_id], "sync retry", due_at=due_at)
-
-    def _wait_for(self, outcome: Outcome, attempts: int) -> timedelta:
-        if outcome.retry_after is not None:
-            return timedelta(seconds=min(self.settings.backoff_cap_s, outcome.retry_after))
-        return outbox.backoff(
-            attempts, base=self.settings.backoff_base_s, cap=self.settings.backoff_cap_s
+        ordered = sorted(outcomes, key=lambda o: o.account_id)  # rows locked in one order
+        recorded = await self._db(
+            partial(
+                write_outcomes,
+                workspace_id=workspace_id,
+                outcomes=ordered,
+                claimed=claimed,
+                unchecked=unchecked,
+                stamp=self.clock().timestamp(),
+                settings=self.settings,
+            )
         )
-
-
-def _listing_failed(account_id: str, error: OktaError) -> Outcome:
-    if isinstance(error, InvalidToken):
-        return Outcome(account_id, Result.TOKEN_REFUSED, error=str(error))
-    retry = error.retry_after if isinstance(error, RateLimited) else None
-    return Outcome(account_id, Result.TEMPORARY, error=f"Okta answered {error}", retry_after=retry)
+        tally.add(recorded)
 
 
 def _calls(client: OktaClient) -> dict[str, int]:
@@ -417,8 +468,20 @@ def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {name: n - before.get(name, 0) for name, n in after.items() if n > before.get(name, 0)}
 
 
-async def _wait(stop: asyncio.Event | None) -> None:
+def _is_database_error(error: BaseException) -> bool:
+    return isinstance(error, SQLAlchemyError)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+async def _stopped_within(stop: asyncio.Event | None, seconds: float) -> bool:
+    """Wait `seconds`, or less if `stop` is set meanwhile; whether it was."""
     if stop is None:
-        await asyncio.Event().wait()
-    else:
-        await stop.wait()
+        await asyncio.sleep(seconds)
+        return False
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    return stop.is_set()

@@ -21,7 +21,12 @@ _SECRET_FIELD = re.compile(
     re.IGNORECASE,
 )
 # Attributes every LogRecord has: anything else on a record came in through `extra`.
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's copy of the message with terminal colours
+}
 
 
 def _safe(name: str, value: Any) -> Any:
@@ -47,6 +52,31 @@ class JsonFormatter(logging.Formatter):
             # The type only: an exception's message may quote what it choked on.
             out["exc_type"] = record.exc_info[0].__name__
         return json.dumps(out, separators=(",", ":"), default=str)
+
+
+def logging_config(level: str = "INFO") -> dict[str, Any]:
+    """`configure_logging` as a `logging.config.dictConfig` dict: what uvicorn applies again in
+    each worker process of `latchkey serve --workers N` (a spawned process keeps no handler)."""
+    quiet = {"level": "WARNING"}  # httpx logs every request line at INFO, query strings included
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "httpx": quiet,
+            "httpcore": quiet,
+        },
+    }
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -38,6 +38,7 @@ from sync.okta.errors import (
     ServerError,
     TransportError,
     error_from_response,
+    is_readable,
     transport_error,
 )
 from sync.okta.headers import RateLimitHeaders
@@ -350,7 +351,7 @@ class OktaClient:
                     slot.observe(answer)
                     response = answer
             if response is not None:
-                if response.is_success:
+                if response.is_success and is_readable(response):
                     return response
                 error = error_from_response(response)
             if isinstance(error, RateLimited):

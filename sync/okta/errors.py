@@ -4,8 +4,10 @@
     ├── TemporaryError             the same call may succeed later: retry after a wait
     │   ├── RateLimited(reset_at)      429 E0000047: a bucket's rate limit or the concurrency limit
     │   ├── ServerError                5xx (E0000009, E0000010 read-only mode, a proxy's 502, ...)
-    │   └── TransportError             no answer at all: the connection failed ...
-    │       └── OktaTimeout            ... or the answer took too long
+    │   ├── TransportError             no answer at all: the connection failed ...
+    │   │   └── OktaTimeout            ... or the answer took too long
+    │   └── NotOktaAnswer              an answer that is not Okta's JSON, whatever its status (a
+    │                                  proxy's or captive portal's HTML page, even with 200)
     └── PermanentError             retrying the same call will not help: someone must act
         ├── BadRequest                 400 (E0000001 "Api validation failed" with errorCauses, ...)
         ├── InvalidToken               401 E0000011 (or the token endpoint's `invalid_client`)
@@ -15,7 +17,8 @@
 
 Okta's error body is `{"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses":
 [{"errorSummary"}]}`; the OAuth 2.0 token endpoint answers RFC 6749 §5.2 `{"error",
-"error_description"}` instead. `error_from_response` reads either.
+"error_description"}` instead. `error_from_response` reads either; `is_readable` tells a success
+the client can read from one it must turn into an error.
 """
 
 from __future__ import annotations
@@ -95,6 +98,10 @@ class OktaTimeout(TransportError):
     pass
 
 
+class NotOktaAnswer(TemporaryError):
+    pass
+
+
 class BadRequest(PermanentError):
     pass
 
@@ -125,8 +132,12 @@ _BY_STATUS: dict[int, type[OktaError]] = {
 
 
 def error_from_response(response: httpx.Response) -> OktaError:
-    """The error a failed answer stands for (the caller has checked it is not a success)."""
+    """The error a failed (or unreadable) answer stands for."""
     status = response.status_code
+    if response.is_success:
+        kind = (response.headers.get("Content-Type") or "no content type").split(";")[0]
+        summary = f"expected JSON from Okta, got {kind} (is the Okta domain right?)"
+        return NotOktaAnswer(status, None, summary)
     body = _json_object(response)
     code, summary, error_id, causes = _okta_fields(body) or _oauth_fields(body) or _bare(response)
     if status == 429:
@@ -146,6 +157,17 @@ def error_from_response(response: httpx.Response) -> OktaError:
         return ServerError(status, code, summary, error_id, causes)
     kind = _BY_STATUS.get(status, PermanentError)
     return kind(status, code, summary, error_id, causes)
+
+
+def is_readable(response: httpx.Response) -> bool:
+    """Whether a success holds what Okta sends: JSON, or nothing at all (204)."""
+    if not response.content:
+        return True
+    try:
+        json.loads(response.content)
+    except ValueError:
+        return False
+    return True
 
 
 def transport_error(exc: httpx.TransportError) -> TransportError:

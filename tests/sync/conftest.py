@@ -123,11 +123,13 @@ class Env:
                 limiter_settings=LimiterSettings(time_scale=SCALE),
             ),
             settings=WorkerSettings(
-                strategy=strategy,
-                apply=ApplySettings(),
-                backoff_base_s=0.0,
-                listing_grace=LISTING_GRACE,
-                **kwargs,  # type: ignore[arg-type]
+                **{  # type: ignore[arg-type]
+                    "strategy": strategy,
+                    "apply": ApplySettings(),
+                    "backoff_base_s": 0.0,
+                    "listing_grace": LISTING_GRACE,
+                    **kwargs,  # any of them, overridden
+                }
             ),
             clock=self.now,
         )

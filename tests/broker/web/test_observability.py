@@ -136,6 +136,11 @@ def test_serve_runs_uvicorn_with_the_app_factory_and_no_access_log(
 ) -> None:
     calls: list[tuple[str, dict[str, object]]] = []
     monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append((app, kw)))
+    # serve checks its keyring (and database URL) before it listens.
+    monkeypatch.setenv("LATCHKEY_DATA_DIR", str(tmp_path))
+    for name in ("LATCHKEY_DATABASE_URL", "LATCHKEY_MASTER_KEY_FILE", "LATCHKEY_MASTER_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    generate_keyring(tmp_path / "master.keys")
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     try:

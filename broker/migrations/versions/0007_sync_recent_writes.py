@@ -1,0 +1,26 @@
+"""Add what sync wrote lately to Okta extensions (Okta's lists trail its writes)
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-02 11:55:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("okta_extensions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recent_writes", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("okta_extensions", schema=None) as batch_op:
+        batch_op.drop_column("recent_writes")
