@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Page, Playwright, sync_playwright
 
-from broker.seed import OWNER
-from e2e.broker import RunningBroker, serve_broker
+from e2e.broker import RunningBroker, serve_broker, sign_in
 from e2e.browser import LoadedExtension, chromium_executable, launch_with_extension
 from e2e.pages import create_pages_app
 from sandbox.apps import SITES, SiteSeed, create_apps_app, create_lookalike_app, demo_seed
@@ -104,31 +103,6 @@ def broker(demo: DemoSites, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     seeds = [demo.accounts[site.key] for site in SITES]
     with serve_broker(tmp_path_factory.mktemp("broker"), demo.url, seeds) as running:
         yield running
-
-
-def sign_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> None:
-    """Point the extension at `broker` (its options page) and give the browser the owner's
-    broker session; no site cookies."""
-    page.goto(extension.url("options/options.html"))
-    page.fill("#broker-url", broker.url)
-    page.click("#save")
-    expect(page.locator("#status")).to_have_text("Saved.")
-    extension.worker.evaluate(
-        """async (url) => {
-            const want = `${new URL(url).protocol}//${new URL(url).hostname}/launch/*`;
-            for (let i = 0; i < 100; i++) {
-                const found = await chrome.scripting.getRegisteredContentScripts();
-                if (found.length && found[0].matches[0] === want) return;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            throw new Error("the launch script was not registered");
-        }""",
-        broker.url,
-    )
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
-    )
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from e2e.autofill import CASES, RECORDER, Case, World, run_case, serve_world
-from e2e.broker import EXTENSION_ORIGIN
+from e2e.broker import EXTENSION_ORIGIN, sign_in
 from e2e.browser import LoadedExtension
 from e2e.firefox import EXTENSION_ORIGIN as FIREFOX_ORIGIN
-from tests.e2e.conftest import sign_in
 
 _NAVIGATING = ("Execution context was destroyed", "navigat", "Target closed")
 
