@@ -29,7 +29,7 @@ from broker.context import BrokerContext
 from broker.db import Base, make_engine, make_session_factory, transaction
 from broker.keyring import Keyring, new_master_key
 from broker.models import ItemRole, WorkspaceRole
-from broker.seed import OWNER, DemoLogin, DemoWorkspace, seed_demo
+from broker.seed import DEMO_WORKSPACE, OWNER, DemoLogin, DemoWorkspace, seed_demo
 from broker.services import accounts, members, shares, workspaces
 from broker.services.accounts import AccountInput
 from broker.services.shares import Subject, Target
@@ -107,6 +107,7 @@ def _serve(
     *,
     port: int,
     extension_origins: tuple[str, ...],
+    workspace_name: str = DEMO_WORKSPACE,
 ) -> Iterator[RunningBroker]:
     if len(set(keys)) != len(keys):
         raise ValueError("one account per key")
@@ -121,6 +122,7 @@ def _serve(
         database_url=str(engine.url),
         master_key_file=data_dir / "master.keys",
         extension_origins=extension_origins,
+        workspace_name=workspace_name,
     )
     contexts: list[BrokerContext] = []
 
@@ -160,6 +162,7 @@ def serve_accounts(
         lambda db, vault: _seed_qa(db, vault, [logins[k] for k in keys], owner),
         port=port,
         extension_origins=extension_origins,
+        workspace_name=QA_WORKSPACE,
     ) as running:
         yield running
 

@@ -7,6 +7,7 @@ their look-alike on another port.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Playwright, sync_playwright
 
+from e2e.artifacts import Recorder
 from e2e.broker import RunningBroker, serve_broker, sign_in
 from e2e.browser import LoadedExtension, chromium_executable, launch_with_extension
 from e2e.pages import create_pages_app
@@ -22,6 +24,9 @@ from sandbox.apps import SITES, SiteSeed, create_apps_app, create_lookalike_app,
 from sandbox.serve import serve
 
 _HERE = Path(__file__).parent
+
+
+_RECORDERS: list[Recorder] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -116,3 +121,20 @@ def session_storage(extension: LoadedExtension) -> dict[str, Any]:
     """Everything the extension keeps in `chrome.storage.session` now."""
     found: dict[str, Any] = extension.worker.evaluate("chrome.storage.session.get(null)")
     return found
+
+
+@pytest.fixture(scope="session")
+def recorder(tmp_path_factory: pytest.TempPathFactory) -> Recorder:
+    """The journeys' recorder: a failed journey's artifacts under LATCHKEY_QA_ARTIFACTS (or the
+    run's pytest temporary folder); the table is printed at the end of the run."""
+    root = os.environ.get("LATCHKEY_QA_ARTIFACTS")
+    found = Recorder(Path(root) if root else tmp_path_factory.getbasetemp() / "journeys")
+    _RECORDERS.append(found)
+    return found
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for found in _RECORDERS:
+        if found.results:
+            terminalreporter.write_sep("=", "journeys")
+            terminalreporter.write_line(found.summary())
