@@ -29,6 +29,12 @@ _HERE = Path(__file__).parent
 _RECORDERS: list[Recorder] = []
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "journey: a long journey, run by `make e2e` and left out of `make test`"
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _HERE in Path(str(item.path)).parents:
