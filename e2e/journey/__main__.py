@@ -34,13 +34,13 @@ import click
 from playwright.sync_api import sync_playwright
 
 from e2e.artifacts import Recorder
-from e2e.browser import chromium_executable, launch_with_extension
+from e2e.browser import LoadedExtension, chromium_executable, launch_with_extension
 from e2e.journey.config import ConfigError
 from e2e.journey.config import load as load_config
 from e2e.journey.journeys import journeys, run_journeys
 from e2e.journey.run import LoginResult, Target, chiclet_login, run_in_chromium, stack_target
 from e2e.journey.stack import JourneyError, StackConfig, serve_stack
-from e2e.journey.user import StepFailed
+from e2e.journey.user import StepFailed, sign_out_everywhere
 
 
 def _say(line: str) -> None:
@@ -58,6 +58,15 @@ def _report(recorder: Recorder) -> None:
         sys.exit(1)
 
 
+def _new_person(extension: LoadedExtension) -> None:
+    """Nobody signed in (extension, Okta, broker, sites): the next journey's person starts clean."""
+    page = extension.context.new_page()
+    try:
+        sign_out_everywhere(extension, page)
+    finally:
+        page.close()
+
+
 def _deployment(config: Path, artifacts: Path | None, executable: str) -> None:
     try:
         deployment = load_config(config)
@@ -71,6 +80,7 @@ def _deployment(config: Path, artifacts: Path | None, executable: str) -> None:
     ):
         for n, (name, target) in enumerate(deployment.targets, start=1):
             shot = recorder.root / "screenshots" / f"{n}.png"
+            _new_person(extension)
             with (
                 contextlib.suppress(Exception),
                 recorder.journey(name, extension.context, extension),
