@@ -102,6 +102,18 @@ def _chiclet(site: str) -> JourneyFn:
     return journey
 
 
+def identity_engine_signin(stack: Stack, extension: LoadedExtension, page: Page) -> None:
+    """The org's sign-in page as Okta Identity Engine draws it (identifier, password, then the
+    authenticator choice): the sign-in step gets through it; the chiclet then logs in."""
+    stack.control("PUT", "/oidc/signin", {"style": "identity_engine"})
+    try:
+        shown = _as(page, extension, stack, "member")
+        _expect(shown == [stack.accounts["stepwise-js"].label], f"member's chiclets: {shown}")
+        _signed_in(_click(page, extension, stack, "stepwise-js"), stack, "stepwise-js")
+    finally:
+        stack.control("PUT", "/oidc/signin", {"style": "classic"})
+
+
 def login_only(stack: Stack, extension: LoadedExtension, page: Page) -> None:
     """Login-only holds a Collaborator share on `stepwise`: still no chiclet, still blocked."""
     shown = _as(page, extension, stack, "loginonly")
@@ -233,6 +245,11 @@ def journeys(sites: Iterable[str]) -> list[Journey]:
     ]
     return [
         *found,
+        Journey(
+            "identity-engine-signin",
+            "Okta Identity Engine's sign-in page, then a chiclet",
+            identity_engine_signin,
+        ),
         Journey("login-only", "Login-only: no chiclet, the launch URL blocked", login_only),
         Journey(
             "hand-assigned", "a chiclet assigned by hand: blocked, gone after sync", hand_assigned

@@ -109,14 +109,39 @@ def _fill_sign_in(page: Page, login: str, password: str) -> None:
         page.fill("#okta-signin-password", password)
         page.click("#okta-signin-submit")
         return
-    # Okta Identity Engine's widget: the identifier, Next, then the password, Verify.
+    # Okta Identity Engine's widget: the identifier, Next, then the password, Verify; then,
+    # where the org offers optional security methods, "Set up later".
     passcode = 'input[name="credentials.passcode"]'
     page.fill(identifier, login)
     if not page.locator(passcode).count():
-        page.click('input[type="submit"]')
+        with page.expect_navigation(timeout=_TIMEOUT_MS):
+            page.click('input[type="submit"]')
         page.locator(passcode).wait_for(timeout=_TIMEOUT_MS)
     page.fill(passcode, password)
-    page.click('input[type="submit"]')
+    with page.expect_navigation(timeout=_TIMEOUT_MS):
+        page.click('input[type="submit"]')
+    _choose_authenticator(page)
+
+
+def _choose_authenticator(page: Page) -> None:
+    """Identity Engine's authenticator choice after the password: an optional enrollment is put
+    off ("Set up later"); a second factor the org requires cannot be passed without a person,
+    so the step stops, naming the methods offered."""
+    methods = page.locator('[data-se="authenticator-button"]')
+    if not methods.count():
+        return
+    later = page.locator('[data-se="button"]', has_text=re.compile("set up later", re.I))
+    if later.count():
+        with page.expect_navigation(timeout=_TIMEOUT_MS):
+            later.first.click()
+        return
+    offered = [
+        t.strip()
+        for t in page.locator(
+            "[data-se=authenticator-enroll-list] li, [data-se=authenticator-verify-list] li"
+        ).all_inner_texts()
+    ]
+    raise StepFailed(f"Okta asks for a second factor this run cannot give: {offered}")
 
 
 def chiclets(page: Page) -> list[str]:
