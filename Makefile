@@ -67,13 +67,19 @@ unit: $(STAMP)
 test-browser: $(STAMP) chromium firefox
 	$(BIN)/pytest -m browser
 
+# The journeys on the sandbox stack, the long ones included (`make test` runs the core ones), and
+# the QA harness; the table at the end names the folder a failed journey left its trace in.
+.PHONY: e2e
+e2e: $(STAMP) chromium
+	$(BIN)/pytest -m browser tests/e2e/test_journey.py tests/e2e/test_qa_harness.py
+
 # Every slow test is a browser test today; the marker stays for slow tests of other kinds.
 test-slow: test-browser
 
 test: $(STAMP) chromium firefox lint typecheck
 	@$(MAKE) --no-print-directory test-extension lint-extension
 	$(BIN)/pytest -m "not browser"
-	$(BIN)/pytest -m browser
+	$(BIN)/pytest -m "browser and not journey"
 
 # The extension's pure JavaScript (lib/), with Node's own test runner; linkedom from npm for a DOM.
 extension/node_modules/.package-lock.json: extension/package-lock.json

@@ -23,13 +23,15 @@ import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from e2e.broker import RunningBroker, serve_broker
+from e2e.launches import LOGIN_LIMIT_S, STEP_LIMIT_S
 from e2e.probe import ProbeLog, create_probe_app
 from sandbox.apps import SITES, SiteSeed, create_apps_app, demo_seed
 from sandbox.apps.totp import decode_secret, new_secret, totp
 from sandbox.serve import serve
 
 USERNAME = "probe.user@fixture.test"
-_OUTCOME_TIMEOUT_S = 30.0
+# The extension ends every launch within its whole-login limit (e2e.launches).
+_OUTCOME_TIMEOUT_S = LOGIN_LIMIT_S + STEP_LIMIT_S
 
 # Put in every page before its own scripts: what happened to its fields, as the page saw it.
 RECORDER = """() => {

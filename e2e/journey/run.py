@@ -110,43 +110,42 @@ def chiclet_login(
     target: Target, extension: LoadedExtension, *, screenshot: Path, say: Say
 ) -> LoginResult:
     """Sign in to the dashboard as `target.login` and click the chiclet `target.label`."""
+    # Left open if a step fails: what it shows is what a recorder (e2e.artifacts) keeps.
     page = extension.context.new_page()
-    try:
-        configure_extension(extension, page, target.broker_url)
-        say(f"extension: broker URL set to {target.broker_url} (options page)")
-        shown = sign_in_to_org(page, target.dashboard_url, target.login, target.password)
-        say(f"org dashboard: signed in as {target.login} through the Okta sign-in form")
-        say(f"org dashboard: {len(shown)} chiclets ({', '.join(shown)})")
-        before = target.audit.mark() if target.audit else 0
-        say(f'clicked "{target.label}"')
-        report = click_chiclet(
-            page,
-            extension,
-            target.label,
-            broker_url=target.broker_url,
-            site_origin=target.site_origin,
-        )
-        say(f"broker sign-in with Okta: {report.broker_signin(target.broker_url, target.org_url)}")
-        audit = target.audit.since(before) if target.audit else []
-        if not report.granted:
-            raise StepFailed(f"the broker did not grant the launch: {report.final_url}")
-        say("launch granted (the broker's launch page carried a single-use grant)")
-        if "credential.registered" in audit:
-            say("extension registered its key with the broker (first use)")
-        if target.audit:
-            released = [a for a in audit if a in _RELEASES]
-            say(f"broker released: {', '.join(released) or 'nothing'}")
-        if report.signed_in_as is None:
-            raise StepFailed(f"the site did not sign in: {report.final_url}")
-        say(f"extension filled {'/'.join(report.filled) or 'the login'} and submitted")
-        say(f'site says "{report.signed_in_as}"')
-        _no_secret_left(target, extension)
-        say("extension storage: the login's secrets were wiped when it ended")
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(screenshot), full_page=True)
-        return LoginResult(report, shown, screenshot, audit)
-    finally:
-        page.close()
+    configure_extension(extension, page, target.broker_url)
+    say(f"extension: broker URL set to {target.broker_url} (options page)")
+    shown = sign_in_to_org(page, target.dashboard_url, target.login, target.password)
+    say(f"org dashboard: signed in as {target.login} through the Okta sign-in form")
+    say(f"org dashboard: {len(shown)} chiclets ({', '.join(shown)})")
+    before = target.audit.mark() if target.audit else 0
+    say(f'clicked "{target.label}"')
+    report = click_chiclet(
+        page,
+        extension,
+        target.label,
+        broker_url=target.broker_url,
+        site_origin=target.site_origin,
+    )
+    say(f"broker sign-in with Okta: {report.broker_signin(target.broker_url, target.org_url)}")
+    audit = target.audit.since(before) if target.audit else []
+    if not report.granted:
+        raise StepFailed(f"the broker did not grant the launch: {report.final_url}")
+    say("launch granted (the broker's launch page carried a single-use grant)")
+    if "credential.registered" in audit:
+        say("extension registered its key with the broker (first use)")
+    if target.audit:
+        released = [a for a in audit if a in _RELEASES]
+        say(f"broker released: {', '.join(released) or 'nothing'}")
+    if report.signed_in_as is None:
+        raise StepFailed(f"the site did not sign in: {report.final_url}")
+    say(f"extension filled {'/'.join(report.filled) or 'the login'} and submitted")
+    say(f'site says "{report.signed_in_as}"')
+    _no_secret_left(target, extension)
+    say("extension storage: the login's secrets were wiped when it ended")
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshot), full_page=True)
+    page.close()
+    return LoginResult(report, shown, screenshot, audit)
 
 
 def run_in_chromium(

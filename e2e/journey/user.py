@@ -22,6 +22,7 @@ from playwright.sync_api import Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from e2e.browser import LoadedExtension
+from e2e.launches import known_launch_ids, launch_records, wait_for_new_launch, wait_for_outcome
 
 BLOCKED_TITLE = "This login is not available to you"
 SIGNED_IN_AS = "#signed-in-as"
@@ -108,14 +109,39 @@ def _fill_sign_in(page: Page, login: str, password: str) -> None:
         page.fill("#okta-signin-password", password)
         page.click("#okta-signin-submit")
         return
-    # Okta Identity Engine's widget: the identifier, Next, then the password, Verify.
+    # Okta Identity Engine's widget: the identifier, Next, then the password, Verify; then,
+    # where the org offers optional security methods, "Set up later".
     passcode = 'input[name="credentials.passcode"]'
     page.fill(identifier, login)
     if not page.locator(passcode).count():
-        page.click('input[type="submit"]')
+        with page.expect_navigation(timeout=_TIMEOUT_MS):
+            page.click('input[type="submit"]')
         page.locator(passcode).wait_for(timeout=_TIMEOUT_MS)
     page.fill(passcode, password)
-    page.click('input[type="submit"]')
+    with page.expect_navigation(timeout=_TIMEOUT_MS):
+        page.click('input[type="submit"]')
+    _choose_authenticator(page)
+
+
+def _choose_authenticator(page: Page) -> None:
+    """Identity Engine's authenticator choice after the password: an optional enrollment is put
+    off ("Set up later"); a second factor the org requires cannot be passed without a person,
+    so the step stops, naming the methods offered."""
+    methods = page.locator('[data-se="authenticator-button"]')
+    if not methods.count():
+        return
+    later = page.locator('[data-se="button"]', has_text=re.compile("set up later", re.I))
+    if later.count():
+        with page.expect_navigation(timeout=_TIMEOUT_MS):
+            later.first.click()
+        return
+    offered = [
+        t.strip()
+        for t in page.locator(
+            "[data-se=authenticator-enroll-list] li, [data-se=authenticator-verify-list] li"
+        ).all_inner_texts()
+    ]
+    raise StepFailed(f"Okta asks for a second factor this run cannot give: {offered}")
 
 
 def chiclets(page: Page) -> list[str]:
@@ -181,11 +207,6 @@ def _kind(name: str) -> str | None:
     return ""
 
 
-def _now(extension: LoadedExtension) -> int:
-    now: int = extension.worker.evaluate("Date.now()")
-    return now
-
-
 def follow_launch(
     page: Page,
     extension: LoadedExtension,
@@ -231,7 +252,7 @@ def follow_launch(
         if response.url.startswith(broker_url) and _path(response.url).startswith(watched):
             report.statuses[response.url] = response.status
 
-    since = _now(extension)
+    known = known_launch_ids(extension)
     page.on("request", on_request)
     page.on("response", on_response)
     try:
@@ -240,10 +261,12 @@ def follow_launch(
         ended.wait_for(timeout=timeout_ms)
         if page.locator(SIGNED_IN_AS).count():
             report.signed_in_as = page.locator(SIGNED_IN_AS).inner_text().strip()
-            report.last_launch = _wait_for_outcome(extension, since)
+            started = wait_for_new_launch(extension, known)
+            report.last_launch = wait_for_outcome(extension, str(started["launchId"]))
         else:
             page.wait_for_timeout(_SETTLE_MS)
-            report.last_launch = _last_launch_since(extension, since)
+            fresh = [r for r in launch_records(extension) if str(r["launchId"]) not in known]
+            report.last_launch = fresh[-1] if fresh else None
     finally:
         page.remove_listener("request", on_request)
         page.remove_listener("response", on_response)
@@ -271,26 +294,3 @@ def extension_storage(extension: LoadedExtension) -> dict[str, Any]:
     """Everything in the extension's `chrome.storage.session` (for checks; never printed)."""
     found: dict[str, Any] = extension.worker.evaluate("chrome.storage.session.get(null)")
     return found
-
-
-def _last_launch_since(extension: LoadedExtension, since: int) -> dict[str, Any] | None:
-    stored = extension_storage(extension).get("lastLaunch")
-    if isinstance(stored, dict) and stored.get("startedAt", 0) >= since:
-        return stored
-    return None
-
-
-def _wait_for_outcome(extension: LoadedExtension, since: int) -> dict[str, Any] | None:
-    last: dict[str, Any] | None = extension.worker.evaluate(
-        """async (since) => {
-            let last = null;
-            for (let i = 0; i < 300; i++) {
-                ({ lastLaunch: last } = await chrome.storage.session.get("lastLaunch"));
-                if (last && last.startedAt >= since && last.outcome) return last;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            return last && last.startedAt >= since ? last : null;
-        }""",
-        since,
-    )
-    return last

@@ -7,22 +7,32 @@ their look-alike on another port.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Page, Playwright, sync_playwright
 
-from broker.seed import OWNER
-from e2e.broker import RunningBroker, serve_broker
+from e2e.artifacts import Recorder
+from e2e.broker import RunningBroker, serve_broker, sign_in
 from e2e.browser import LoadedExtension, chromium_executable, launch_with_extension
 from e2e.pages import create_pages_app
 from sandbox.apps import SITES, SiteSeed, create_apps_app, create_lookalike_app, demo_seed
 from sandbox.serve import serve
 
 _HERE = Path(__file__).parent
+
+
+_RECORDERS: list[Recorder] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "journey: a long journey, run by `make e2e` and left out of `make test`"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -106,31 +116,6 @@ def broker(demo: DemoSites, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield running
 
 
-def sign_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> None:
-    """Point the extension at `broker` (its options page) and give the browser the owner's
-    broker session; no site cookies."""
-    page.goto(extension.url("options/options.html"))
-    page.fill("#broker-url", broker.url)
-    page.click("#save")
-    expect(page.locator("#status")).to_have_text("Saved.")
-    extension.worker.evaluate(
-        """async (url) => {
-            const want = `${new URL(url).protocol}//${new URL(url).hostname}/launch/*`;
-            for (let i = 0; i < 100; i++) {
-                const found = await chrome.scripting.getRegisteredContentScripts();
-                if (found.length && found[0].matches[0] === want) return;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            throw new Error("the launch script was not registered");
-        }""",
-        broker.url,
-    )
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
-    )
-
-
 @pytest.fixture
 def signed_in(extension: LoadedExtension, page: Page, broker: RunningBroker) -> Page:
     """The extension pointed at the broker; the owner's broker session; no site cookies."""
@@ -142,3 +127,20 @@ def session_storage(extension: LoadedExtension) -> dict[str, Any]:
     """Everything the extension keeps in `chrome.storage.session` now."""
     found: dict[str, Any] = extension.worker.evaluate("chrome.storage.session.get(null)")
     return found
+
+
+@pytest.fixture(scope="session")
+def recorder(tmp_path_factory: pytest.TempPathFactory) -> Recorder:
+    """The journeys' recorder: a failed journey's artifacts under LATCHKEY_QA_ARTIFACTS (or the
+    run's pytest temporary folder); the table is printed at the end of the run."""
+    root = os.environ.get("LATCHKEY_QA_ARTIFACTS")
+    found = Recorder(Path(root) if root else tmp_path_factory.getbasetemp() / "journeys")
+    _RECORDERS.append(found)
+    return found
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for found in _RECORDERS:
+        if found.results:
+            terminalreporter.write_sep("=", "journeys")
+            terminalreporter.write_line(found.summary())

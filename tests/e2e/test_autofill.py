@@ -15,10 +15,10 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from e2e.autofill import CASES, RECORDER, Case, World, run_case, serve_world
-from e2e.broker import EXTENSION_ORIGIN
+from e2e.broker import EXTENSION_ORIGIN, sign_in
 from e2e.browser import LoadedExtension
 from e2e.firefox import EXTENSION_ORIGIN as FIREFOX_ORIGIN
-from tests.e2e.conftest import sign_in
+from e2e.launches import launch_records
 
 _NAVIGATING = ("Execution context was destroyed", "navigat", "Target closed")
 
@@ -56,10 +56,7 @@ class ChromiumLauncher:
         return ChromiumTab(page)
 
     def launches(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self._extension.worker.evaluate(
-            "chrome.storage.session.get('launches').then((r) => r.launches || [])"
-        )
-        return found
+        return launch_records(self._extension)
 
 
 @pytest.fixture(scope="module")

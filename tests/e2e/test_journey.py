@@ -1,8 +1,10 @@
 """The user's journey end to end, as a person lives it: the Okta dashboard's chiclets, a click, the
 broker's sign-in with Okta, the launch, the extension's fill and the site's success page, in
 Chromium with the real extension against the sandbox org, the demo sites and a real broker that
-got its people over SCIM and its Bookmark apps through sync. And the refusals a person sees: no
-access, Login-only, and a member deactivated over SCIM (blocked, then the chiclet gone)."""
+got its people over SCIM and its Bookmark apps through sync. Then the journeys of
+`e2e.journey.journeys`: every demo site's chiclet, and the fail-safe ones (a chiclet assigned by
+hand, Login-only, a member deactivated over SCIM mid-session, an account removed from Okta, the
+feature turned off, a password rotated after a deactivation)."""
 
 from __future__ import annotations
 
@@ -16,19 +18,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from e2e.artifacts import Recorder
 from e2e.browser import LoadedExtension
+from e2e.journey.journeys import Journey, journeys
 from e2e.journey.run import chiclet_login, stack_target
 from e2e.journey.stack import Stack, StackConfig, serve_stack
 from e2e.journey.user import (
-    BLOCKED_TITLE,
-    LaunchReport,
     click_chiclet,
     configure_extension,
     extension_storage,
-    follow_launch,
     sign_in_to_org,
     sign_out_everywhere,
 )
+from sandbox.apps import SITES
 from sandbox.seed import SeedUser, seed_user
 
 
@@ -53,21 +55,6 @@ def fresh_page(extension: LoadedExtension, stack: Stack) -> Iterator[Page]:
 
 def _signed_in(page: Page, stack: Stack, person: SeedUser) -> list[str]:
     return sign_in_to_org(page, stack.dashboard_url, person.login, person.password)
-
-
-def _assert_blocked_and_nothing_filled(
-    page: Page, extension: LoadedExtension, stack: Stack, report: LaunchReport
-) -> None:
-    assert report.blocked
-    assert not report.granted
-    assert page.locator("h1").inner_text() == BLOCKED_TITLE
-    assert page.url.startswith(stack.broker_url + "/")
-    assert not report.went_through(stack.sites_url), "no site was opened"
-    assert report.filled == []
-    assert report.other_fields == []
-    assert report.last_launch is None, "the extension started no launch"
-    assert page.locator("html").get_attribute("data-latchkey-extension") is None
-    assert not any(key.startswith("flow:") for key in extension_storage(extension))
 
 
 def test_owner_clicks_a_chiclet_and_the_extension_logs_in_with_the_code_from_the_broker(
@@ -115,46 +102,23 @@ def test_member_reaching_an_account_through_a_nested_collection_logs_in_from_the
     assert report.filled == ["username", "password"]
 
 
-@pytest.mark.parametrize(("person", "site"), [("outsider", "totp"), ("loginonly", "stepwise")])
-def test_a_person_without_launch_rights_opening_the_launch_url_is_blocked_and_nothing_is_filled(
-    extension: LoadedExtension, fresh_page: Page, stack: Stack, person: str, site: str
+_JOURNEYS = journeys([site.key for site in SITES])
+
+
+@pytest.mark.parametrize(
+    "journey",
+    [pytest.param(j, id=j.name, marks=[pytest.mark.journey] if j.long else []) for j in _JOURNEYS],
+)
+def test_journey(
+    journey: Journey,
+    extension: LoadedExtension,
+    fresh_page: Page,
+    stack: Stack,
+    recorder: Recorder,
 ) -> None:
-    # Login-only holds a Collaborator share on this account: still no chiclet, still blocked.
-    assert _signed_in(fresh_page, stack, seed_user(person)) == []
-    report = follow_launch(
-        fresh_page,
-        extension,
-        lambda: fresh_page.goto(stack.launch_url(site)),
-        broker_url=stack.broker_url,
-        site_origin=stack.sites_url,
-    )
-    assert report.broker_signin(stack.broker_url, stack.org_url) == "silent"
-    _assert_blocked_and_nothing_filled(fresh_page, extension, stack, report)
-
-
-def test_after_scim_deactivation_the_next_launch_is_blocked_and_sync_removes_the_chiclet(
-    extension: LoadedExtension, fresh_page: Page, stack: Stack
-) -> None:
-    collaborator = seed_user("collab")
-    label = stack.accounts["single"].label
-    assert _signed_in(fresh_page, stack, collaborator) == [label]
-    first = click_chiclet(
-        fresh_page, extension, label, broker_url=stack.broker_url, site_origin=stack.sites_url
-    )
-    assert first.signed_in_as == f"Signed in as {stack.accounts['single'].username}."
-
-    # Okta deprovisions the person from Latchkey (SCIM active:false); they stay in Okta.
-    stack.unassign_from_latchkey(collaborator.login)
-    assert _signed_in(fresh_page, stack, collaborator) == [label], "no sync yet: still there"
-    report = click_chiclet(
-        fresh_page, extension, label, broker_url=stack.broker_url, site_origin=stack.sites_url
-    )
-    assert report.broker_signin(stack.broker_url, stack.org_url) == "silent"
-    _assert_blocked_and_nothing_filled(fresh_page, extension, stack, report)
-
-    tally = stack.sync()
-    assert tally.assignments_removed == 1
-    assert _signed_in(fresh_page, stack, collaborator) == []
+    """e2e.journey.journeys, in their order on one stack; `make e2e` runs the long ones too."""
+    with recorder.journey(journey.name, extension.context, extension):
+        journey.run(stack, extension, fresh_page)
 
 
 def test_latchkey_demo_runs_one_chiclet_login_in_chromium(tmp_path: Path, chromium: str) -> None:

@@ -6,7 +6,6 @@ blocked launch open nothing and fill nothing."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import httpx
 import pytest
@@ -15,32 +14,17 @@ from playwright.sync_api import Page, Route, expect
 from broker.seed import NESTED_USER, OWNER, TEAM_USER
 from e2e.broker import RunningBroker
 from e2e.browser import LoadedExtension
+from e2e.launches import (
+    known_launch_ids,
+    launch,
+    wait_for_new_launch,
+    wait_for_outcome,
+    wait_for_phase,
+)
 from sandbox.apps import SITES
 from tests.e2e.conftest import DemoSites, session_storage
 
 _GRANT = re.compile(r'<meta name="latchkey-grant" content="([^"]+)">')
-
-
-def _now(extension: LoadedExtension) -> int:
-    now: int = extension.worker.evaluate("Date.now()")
-    return now
-
-
-def _wait_for_outcome(extension: LoadedExtension, since: int) -> dict[str, Any]:
-    """The outcome of the first launch started at or after `since` (worker clock, ms)."""
-    last: dict[str, Any] = extension.worker.evaluate(
-        """async (since) => {
-            let last = null;
-            for (let i = 0; i < 300; i++) {
-                ({ lastLaunch: last } = await chrome.storage.session.get("lastLaunch"));
-                if (last && last.startedAt >= since && last.outcome) return last;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            return last;
-        }""",
-        since,
-    )
-    return last
 
 
 def _grant_for(broker: RunningBroker, email: str, site: str) -> str:
@@ -69,10 +53,8 @@ def test_launch_logs_in_to_every_demo_site(
     extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites, site: str
 ) -> None:
     account = demo.accounts[site]
-    since = _now(extension)
-    signed_in.goto(broker.launch_url(site))
-    expect(signed_in.locator("#signed-in-as")).to_contain_text(account.username, timeout=20_000)
-    last = _wait_for_outcome(extension, since)
+    last = launch(signed_in, extension, broker.launch_url(site))
+    expect(signed_in.locator("#signed-in-as")).to_contain_text(account.username)
     assert (last["phase"], last["outcome"]) == ("done", "signed_in")
     stored = session_storage(extension)
     assert not any(key.startswith("flow:") for key in stored), "the flow ended and was dropped"
@@ -90,9 +72,7 @@ def test_replayed_grant_opens_nothing(
             [{"name": "latchkey_session", "value": broker.open_session(OWNER), "url": broker.url}]
         )
         _serve_launch_page_with(signed_in, launch_url, grant)
-        since = _now(extension)
-        signed_in.goto(launch_url)
-        last = _wait_for_outcome(extension, since)
+        last = launch(signed_in, extension, launch_url)
         if attempt == "first":
             assert last["outcome"] == "signed_in"
     assert (last["outcome"], last["reason"]) == ("launch_refused", "invalid_grant")
@@ -106,9 +86,7 @@ def test_another_members_grant_opens_nothing(
     grant = _grant_for(broker, TEAM_USER, "single")  # someone else who may launch it
     launch_url = broker.launch_url("single")
     _serve_launch_page_with(signed_in, launch_url, grant)
-    since = _now(extension)
-    signed_in.goto(launch_url)
-    last = _wait_for_outcome(extension, since)
+    last = launch(signed_in, extension, launch_url)
     assert (last["outcome"], last["reason"]) == ("launch_refused", "invalid_grant")
     assert signed_in.url == launch_url
     assert not any(key.startswith("flow:") for key in session_storage(extension))
@@ -149,20 +127,6 @@ def _wait_until_held(page: Page, held: list[Route]) -> None:
     raise AssertionError("the held request never came")
 
 
-def _wait_for_phase(extension: LoadedExtension, since: int, phase: str) -> None:
-    extension.worker.evaluate(
-        """async ([since, phase]) => {
-            for (let i = 0; i < 200; i++) {
-                const { lastLaunch: last } = await chrome.storage.session.get("lastLaunch");
-                if (last && last.startedAt >= since && last.phase === phase) return;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            throw new Error(`the launch never reached ${phase}`);
-        }""",
-        [since, phase],
-    )
-
-
 def test_redirect_away_mid_flow_fills_nothing_there(
     extension: LoadedExtension,
     signed_in: Page,
@@ -179,9 +143,7 @@ def test_redirect_away_mid_flow_fills_nothing_there(
         ),
         times=1,
     )
-    since = _now(extension)
-    signed_in.goto(broker.launch_url("stepwise"))
-    last = _wait_for_outcome(extension, since)
+    last = launch(signed_in, extension, broker.launch_url("stepwise"))
     assert (last["phase"], last["outcome"]) == ("failed", "left_origin")
     expect(signed_in).to_have_url(f"{lookalike}/stepwise/login/password")
     signed_in.wait_for_timeout(1500)  # an agent, had one been let in, would have acted by now
@@ -194,13 +156,14 @@ def test_closing_the_tab_mid_flow_wipes_the_secrets(
     extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites
 ) -> None:
     held = _hold(signed_in, f"{demo.url}/stepwise/login/password")
-    since = _now(extension)
+    known = known_launch_ids(extension)
     signed_in.goto(broker.launch_url("stepwise"))
-    _wait_for_phase(extension, since, "awaiting_password")
+    launch_id = str(wait_for_new_launch(extension, known)["launchId"])
+    wait_for_phase(extension, launch_id, "awaiting_password")
     assert any(key.startswith("flow:") for key in session_storage(extension))
     _wait_until_held(signed_in, held)
     signed_in.close()
-    last = _wait_for_outcome(extension, since)
+    last = wait_for_outcome(extension, launch_id)
     assert (last["phase"], last["outcome"]) == ("failed", "tab_closed")
     stored = session_storage(extension)
     assert not any(key.startswith("flow:") for key in stored)
@@ -211,9 +174,10 @@ def test_another_tab_on_the_same_site_gets_nothing(
     extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites
 ) -> None:
     held = _hold(signed_in, f"{demo.url}/stepwise/login/password")
-    since = _now(extension)
+    known = known_launch_ids(extension)
     signed_in.goto(broker.launch_url("stepwise"))
-    _wait_for_phase(extension, since, "awaiting_password")
+    launch_id = str(wait_for_new_launch(extension, known)["launchId"])
+    wait_for_phase(extension, launch_id, "awaiting_password")
     _wait_until_held(signed_in, held)
     # A tab the extension did not open, on the very origin the login runs on.
     other = signed_in.context.new_page()
@@ -230,9 +194,7 @@ def test_another_tab_on_the_same_site_gets_nothing(
 def test_popup_shows_the_member_and_the_last_launch_then_signs_out(
     extension: LoadedExtension, signed_in: Page, broker: RunningBroker, demo: DemoSites
 ) -> None:
-    since = _now(extension)
-    signed_in.goto(broker.launch_url("single"))
-    assert _wait_for_outcome(extension, since)["outcome"] == "signed_in"
+    assert launch(signed_in, extension, broker.launch_url("single"))["outcome"] == "signed_in"
     popup = signed_in.context.new_page()
     try:
         popup.goto(extension.url("popup/popup.html"))

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, Route, expect
 
 from e2e.broker import RunningBroker
 from e2e.browser import LoadedExtension
+from e2e.launches import known_launch_ids, wait_for_new_launch, wait_for_outcome, wait_for_phase
 from e2e.service_worker import running_worker_targets, stop_extension_worker
 from sandbox.apps.sites import site_by_key
 from tests.e2e.conftest import DemoSites, session_storage
@@ -48,36 +49,6 @@ def _wait_until_held(page: Page, held: list[Route]) -> Route:
     raise AssertionError(f"the held request never came (page at {page.url})")
 
 
-def _wait_for_phase(extension: LoadedExtension, since: int, phase: str) -> None:
-    extension.worker.evaluate(
-        """async ([since, phase]) => {
-            for (let i = 0; i < 200; i++) {
-                const { lastLaunch: last } = await chrome.storage.session.get("lastLaunch");
-                if (last && last.startedAt >= since && last.phase === phase) return;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            throw new Error(`the launch never reached ${phase}`);
-        }""",
-        [since, phase],
-    )
-
-
-def _wait_for_outcome(extension: LoadedExtension, since: int) -> dict[str, Any]:
-    last: dict[str, Any] = extension.worker.evaluate(
-        """async (since) => {
-            let last = null;
-            for (let i = 0; i < 300; i++) {
-                ({ lastLaunch: last } = await chrome.storage.session.get("lastLaunch"));
-                if (last && last.startedAt >= since && last.outcome) return last;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            return last;
-        }""",
-        since,
-    )
-    return last
-
-
 def _mark_worker(extension: LoadedExtension) -> float:
     """Leave a global in the running worker; answer its start time."""
     started: float = extension.worker.evaluate(f"globalThis.{_MARK} = true; performance.timeOrigin")
@@ -93,10 +64,10 @@ def _worker_identity(extension: LoadedExtension) -> tuple[float, bool]:
 
 
 def _stop_between_steps(
-    extension: LoadedExtension, page: Page, since: int, phase: str, held: list[Route]
+    extension: LoadedExtension, page: Page, launch_id: str, phase: str, held: list[Route]
 ) -> float:
     """With the flow in `phase` and the step's form post held: stop the worker, then let it go."""
-    _wait_for_phase(extension, since, phase)
+    wait_for_phase(extension, launch_id, phase)
     route = _wait_until_held(page, held)
     record = next(v for k, v in session_storage(extension).items() if k.startswith("flow:"))
     assert record["flow"]["phase"] == phase
@@ -120,13 +91,14 @@ def test_stopped_worker_resumes_before_the_password_step(
 ) -> None:
     account = demo.accounts["stepwise"]
     held = _hold_submit(signed_in, f"{demo.url}{site_by_key('stepwise').login_path}")
-    since: int = extension.worker.evaluate("Date.now()")
+    known = known_launch_ids(extension)
     signed_in.goto(broker.launch_url("stepwise"))
+    launch_id = str(wait_for_new_launch(extension, known)["launchId"])
 
-    before = _stop_between_steps(extension, signed_in, since, "awaiting_password", held)
+    before = _stop_between_steps(extension, signed_in, launch_id, "awaiting_password", held)
 
     expect(signed_in.locator("#signed-in-as")).to_contain_text(account.username, timeout=20_000)
-    last = _wait_for_outcome(extension, since)
+    last = wait_for_outcome(extension, launch_id)
     assert (last["phase"], last["outcome"]) == ("done", "signed_in")
     _assert_new_worker(extension, before)
     stored = session_storage(extension)
@@ -144,15 +116,16 @@ def test_stopped_worker_resumes_twice_through_the_code_step(
     site = site_by_key("totp-split")
     held_username = _hold_submit(signed_in, f"{demo.url}{site.login_path}")
     held_password = _hold_submit(signed_in, f"{demo.url}{site.password_path}")
-    since: int = extension.worker.evaluate("Date.now()")
+    known = known_launch_ids(extension)
     signed_in.goto(broker.launch_url("totp-split"))
+    launch_id = str(wait_for_new_launch(extension, known)["launchId"])
 
-    first = _stop_between_steps(extension, signed_in, since, "awaiting_password", held_username)
-    second = _stop_between_steps(extension, signed_in, since, "submitted", held_password)
+    first = _stop_between_steps(extension, signed_in, launch_id, "awaiting_password", held_username)
+    second = _stop_between_steps(extension, signed_in, launch_id, "submitted", held_password)
     assert second > first, "the password step ran in a restarted worker"
 
     expect(signed_in.locator("#signed-in-as")).to_contain_text(account.username, timeout=20_000)
-    last = _wait_for_outcome(extension, since)
+    last = wait_for_outcome(extension, launch_id)
     assert (last["phase"], last["outcome"]) == ("done", "signed_in")
     _assert_new_worker(extension, second)
     stored = session_storage(extension)

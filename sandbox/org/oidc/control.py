@@ -6,6 +6,8 @@
 - `POST /_sandbox/oidc/keys/rotate` `{"retire_previous": false}` → `{"kid": new, "kids": [...]}`
 - `POST /_sandbox/oidc/sessions` `{"login": "…"}` signs a user in without the form: sets the
   session cookie and returns `{"sessionId", "cookie", "userId"}`; `DELETE` ends every session.
+- `GET|PUT /_sandbox/oidc/signin` `{"style": "classic" | "identity_engine"}`: the sign-in page
+  as Okta's Classic widget draws it (default) or as Identity Engine's (`signin_ie.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.org.context import OrgContext
+from sandbox.org.oidc import signin_ie
 from sandbox.org.oidc.id_token import Misbehaviour
 from sandbox.org.oidc.provider import provider_of
 from sandbox.org.oidc.sessions import SESSION_COOKIE, set_cookie
@@ -85,7 +88,16 @@ def control_routes(ctx: OrgContext) -> list[BaseRoute]:
         set_cookie(response, session, secure=provider.issuer.startswith("https://"))
         return response
 
+    async def signin_style(request: Request) -> Response:
+        if request.method == "PUT":
+            try:
+                signin_ie.set_style(ctx, str((await _json(request)).get("style")))
+            except ValueError as exc:
+                return _problem(400, str(exc))
+        return JSONResponse({"style": signin_ie.style(ctx), "styles": list(signin_ie.STYLES)})
+
     return [
+        Route(f"{PREFIX}/signin", signin_style, methods=["GET", "PUT"]),
         Route(f"{PREFIX}/misbehaviour", misbehaviour, methods=["GET", "PUT", "DELETE"]),
         Route(f"{PREFIX}/keys/rotate", rotate, methods=["POST"]),
         Route(f"{PREFIX}/sessions", sessions, methods=["POST", "DELETE"]),

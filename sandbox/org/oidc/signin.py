@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.org.context import OrgContext
+from sandbox.org.oidc import signin_ie
 from sandbox.org.oidc.provider import OidcProvider, provider_of
 from sandbox.org.oidc.sessions import SESSION_COOKIE, clear_cookie, set_cookie
 from sandbox.org.state import OrgUser
@@ -44,12 +45,20 @@ def routes(ctx: OrgContext) -> list[BaseRoute]:
     provider = provider_of(ctx)
     secure = provider.issuer.startswith("https://")
 
+    def open_session(response: Response, user: OrgUser) -> None:
+        set_cookie(response, provider.sessions.open(user), secure=secure)
+
     async def signin(request: Request) -> Response:
         if request.method == "GET":
             from_uri = safe_from_uri(request.query_params.get("fromURI"))
             if provider.sessions.of_request(request) is not None:
                 return RedirectResponse(from_uri, status_code=302)
+            if signin_ie.style(ctx) == "identity_engine":
+                return await signin_ie.first_page(request, from_uri)
             return page(request, "signin.html", from_uri=from_uri, username="", error=None)
+        if signin_ie.style(ctx) == "identity_engine":
+            from_uri = safe_from_uri(request.query_params.get("fromURI"))
+            return await signin_ie.answer(request, ctx, from_uri, check_password, open_session)
         async with request.form() as form:
             username = str(form.get("username", ""))
             password = str(form.get("password", ""))
