@@ -17,7 +17,7 @@ from sandbox.apps import SiteSeed
 from sandbox.apps.context import AppsContext
 from tests.conftest import Database
 
-SITES_URL = "http://sites.test"
+SITES_URL = "https://sites.test"
 
 
 @dataclass
