@@ -28,6 +28,7 @@ from broker.vault import Vault
 from broker.web import (
     account_pages,
     auth,
+    error_pages,
     health,
     launch,
     members_pages,
@@ -77,6 +78,7 @@ def create_app(
     app = Starlette(
         routes=_routes(ctx),
         middleware=[Middleware(Observe, metrics=metrics)],
+        exception_handlers=error_pages.handlers(),
         lifespan=lifespan,
     )
     app.state.ctx = ctx
