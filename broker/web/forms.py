@@ -20,6 +20,7 @@ from broker.context import BrokerContext
 from broker.models import Member
 from broker.sessions import aware, csrf_ok, current_member
 from broker.web import flash
+from broker.web.auth import return_path
 from broker.web.templating import page, templates
 
 
@@ -44,7 +45,12 @@ def context_of(request: Request) -> BrokerContext:
 
 
 def sign_in_needed(request: Request) -> Response:
-    return page(request, "signin_needed.html", 401)
+    """401, with a sign-in link that comes back here: to this page, or for a form post to the
+    page that holds the form (`/accounts/x/sync` -> `/accounts/x`)."""
+    path = request.url.path
+    if request.method != "GET":
+        path = path.rsplit("/", 1)[0] or "/"
+    return page(request, "signin_needed.html", 401, next=return_path(path) or "/")
 
 
 def not_allowed(request: Request, member: Member, *, what: str) -> Response:

@@ -56,7 +56,8 @@ async def test_signed_out_visitors_are_asked_to_sign_in(site: Site) -> None:
     for path in ("/settings", "/settings/extended-access?turn=on", "/members", "/profile"):
         page = await site.get(path)
         assert page.status_code == 401, path
-        assert 'href="/auth/login"' in main_of(page.text)
+        back = path.split("?")[0]
+        assert f'href="/auth/login?next={back}"' in main_of(page.text)
 
 
 async def test_a_deactivated_member_is_signed_out_at_once(site: Site) -> None:
