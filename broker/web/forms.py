@@ -53,9 +53,28 @@ def sign_in_needed(request: Request) -> Response:
     return page(request, "signin_needed.html", 401, next=return_path(path) or "/")
 
 
-def not_allowed(request: Request, member: Member, *, what: str) -> Response:
-    """403: signed in, but this page or action is not for the member's role."""
-    return page(request, "not_allowed.html", 403, member=member, what=what)
+def not_allowed(
+    request: Request,
+    member: Member,
+    *,
+    what: str,
+    reason: str | None = None,
+    advice: str | None = None,
+    back: tuple[str, str] | None = None,
+) -> Response:
+    """403: signed in, but this page or action is not for the member. Without `reason` and
+    `advice` it says the workspace role is why and to ask an Admin; `back` is (path, label)."""
+    return page(
+        request,
+        "not_allowed.html",
+        403,
+        member=member,
+        what=what,
+        reason=reason,
+        advice=advice,
+        back=back[0] if back else None,
+        back_label=back[1] if back else None,
+    )
 
 
 def not_found(request: Request, member: Member | None) -> Response:

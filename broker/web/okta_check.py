@@ -14,7 +14,9 @@ sandbox org in process, as `create_app(oidc_transport=...)` does for sign-in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +29,13 @@ from broker.models import SealedSecret, Workspace
 from broker.services import workspaces
 from sync.clients import TOKEN_PURPOSE
 from sync.okta import SSWS, Forbidden, InvalidToken, OktaClient, OktaError
+from sync.okta.errors import (
+    NotFound,
+    OktaTimeout,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
 
 TRANSPORT_STATE = "okta_transport"
 _TIMEOUT_S = 10.0
@@ -37,6 +46,52 @@ class ConnectionResult:
     ok: bool
     summary: str  # "Connected." or Okta's error, e.g. "401 E0000011: Invalid token provided"
     recorded: bool  # whether the token's status was updated
+    plain: str = ""  # the same in a person's words, the code after: "Okta refused the token (401
+    # E0000011)"
+
+    @property
+    def message(self) -> str:
+        """What Settings shows after Test connection."""
+        if self.ok:
+            return "Connection OK: Okta accepted the API token."
+        return f"Connection failed: {self.plain or self.summary}"
+
+
+def _code(exc: OktaError) -> str:
+    return " ".join(str(part) for part in (exc.status, exc.error_code) if part is not None)
+
+
+def plain_words(exc: OktaError, domain: str) -> str:
+    """Okta's error as a person reads it, with the status and error code after, in brackets."""
+    code = _code(exc)
+    after = f" ({code})" if code else ""
+    if isinstance(exc, InvalidToken):
+        return f"Okta refused the token{after}. Enter a new API token."
+    if isinstance(exc, Forbidden):
+        return f"Okta refused the token: it may not manage apps{after}."
+    if isinstance(exc, RateLimited):
+        return f"Okta is limiting requests; try again in a minute{after}."
+    if isinstance(exc, OktaTimeout):
+        return f"Okta at {domain} did not answer in time."
+    if isinstance(exc, TransportError):
+        return f"Latchkey could not reach {domain}: check the IDP Domain."
+    if isinstance(exc, ServerError):
+        return f"Okta is not answering properly; try again later{after}."
+    if isinstance(exc, NotFound):
+        return f"{domain} does not answer like an Okta org: check the IDP Domain{after}."
+    return f"Okta answered with an error: {exc.summary}{after}."
+
+
+# The Admin Console lives at `{org}-admin.okta.com` (and the same on Okta's other cells); the
+# Management API and sign-in are at the org URL without `-admin`.
+_ADMIN_HOST = re.compile(r"([a-z0-9][a-z0-9-]*)-admin\.(okta\.com|oktapreview\.com|okta-emea\.com)")
+
+
+def admin_console_org(domain: str) -> str | None:
+    """The org URL when `domain` is an Okta Admin Console address, else None."""
+    host = urlsplit(domain.strip() if "://" in domain else f"https://{domain.strip()}").hostname
+    found = _ADMIN_HOST.fullmatch(host or "")
+    return f"https://{found[1]}.{found[2]}" if found else None
 
 
 @dataclass(frozen=True)
@@ -93,9 +148,13 @@ async def _call(target: _Target, transport: httpx.AsyncBaseTransport | None) -> 
         try:
             await client.check_token()
         except (InvalidToken, Forbidden) as exc:
-            return ConnectionResult(False, str(exc), recorded=True)
+            return ConnectionResult(
+                False, str(exc), recorded=True, plain=plain_words(exc, target.domain)
+            )
         except OktaError as exc:
-            return ConnectionResult(False, str(exc), recorded=False)
+            return ConnectionResult(
+                False, str(exc), recorded=False, plain=plain_words(exc, target.domain)
+            )
     return ConnectionResult(True, "Connected.", recorded=True)
 
 
