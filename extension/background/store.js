@@ -42,3 +42,5 @@ export const dropSession = () => area().remove("session");
 /** The last launch, without secrets: `{account, startedAt, phase, outcome, endedAt}`. */
 export const loadLastLaunch = () => read("lastLaunch");
 export const saveLastLaunch = (lastLaunch) => area().set({ lastLaunch });
+/** Sign-out forgets it: the next person at this browser does not see the previous one's launch. */
+export const dropLastLaunch = () => area().remove("lastLaunch");
