@@ -45,9 +45,11 @@ def test_extension_loads_with_its_fixed_id(extension: LoadedExtension) -> None:
 
 def test_popup_renders_without_errors(extension: LoadedExtension, page: Page) -> None:
     errors = _errors(page)
+    extension.worker.evaluate("chrome.storage.local.remove('brokerUrl')")  # a first run
     page.goto(extension.url("popup/popup.html"))
     expect(page.locator("#member")).to_have_text("Not signed in.")
     expect(page.locator("#broker")).to_have_text("No broker configured: see Options.")
+    expect(page.locator("#setup")).to_be_visible()
     expect(page.locator("#last-launch")).to_have_text("None yet.")
     assert errors == []
 
