@@ -24,18 +24,13 @@ process; there each call costs about 3 ms of CPU in httpx, httpcore and uvicorn 
 x60, so that mode measures the Python HTTP stack rather than sync unless `--scale` is lower.
 Okta's windows are fixed minutes: a run that starts late in one can beat the lower bound.
 
-    .venv/bin/python bench/sync.py [--accounts N --users M --scale S --samples K --http]
+    .venv/bin/python -m bench.sync [--accounts N --users M --scale S --samples K --http]
+
+Run as a module from the repository root (`-m`): the root, which holds the tests' world builder,
+is then on the import path, and this file cannot shadow the `sync` package it measures.
 """
 
-# ruff: noqa: E402 - the import path is fixed before the imports below
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This script is named like the package it measures: the repository root, not `bench/`, must
-# come first on the import path (it also holds the tests' world builder).
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse
 import asyncio
@@ -43,10 +38,12 @@ import json
 import math
 import secrets
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import httpx

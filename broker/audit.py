@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,3 +31,28 @@ def record(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class Note:
+    """An event to record after the refused work was rolled back, in a transaction of its own,
+    so that a refusal leaves nothing behind but its audit event."""
+
+    workspace_id: str
+    action: str
+    actor_id: str | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def record_note(session: Session, note: Note) -> AuditEvent:
+    return record(
+        session,
+        note.workspace_id,
+        note.action,
+        actor_id=note.actor_id,
+        target_type=note.target_type,
+        target_id=note.target_id,
+        **note.details,
+    )

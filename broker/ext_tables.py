@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CursorResult, DateTime, ForeignKey, String, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from broker.db import Base, new_id
 from broker.models import utcnow
@@ -105,3 +105,15 @@ class FillTicket(Base):
     grant_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(_TS, index=True)
+
+
+def revoke_credentials(db: Session, member_id: str, *, now: datetime) -> int:
+    """End every live extension credential of a member, in the caller's transaction
+    (deactivation: `broker.actions.members`)."""
+    result = db.execute(
+        update(ExtensionCredential)
+        .where(ExtensionCredential.member_id == member_id, ExtensionCredential.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(cast(CursorResult[Any], result).rowcount)

@@ -71,9 +71,18 @@ def strongest(roles: Iterable[ItemRole]) -> ItemRole | None:
     return best
 
 
+LOGIN_ONLY_OWNER_REFUSAL = "A Login-only member can only be a Collaborator."
+
+
+def may_hold(workspace_role: WorkspaceRole, role: ItemRole) -> bool:
+    """Login-only members (and guests) can only be Collaborators: the one statement of the rule,
+    which the share and role services enforce on writes and `cap_for` on reads."""
+    return not (role is ItemRole.OWNER and workspace_role in RESTRICTED_ROLES)
+
+
 def cap_for(workspace_role: WorkspaceRole, role: ItemRole | None) -> ItemRole | None:
-    """Login-only members (and guests) can only be Collaborators, whatever the share says."""
-    if role is ItemRole.OWNER and workspace_role in RESTRICTED_ROLES:
+    """Whatever a share says, a member who may not hold it gets a Collaborator's role."""
+    if role is not None and not may_hold(workspace_role, role):
         return ItemRole.COLLABORATOR
     return role
 
@@ -209,6 +218,16 @@ def decide_launch(
     role = effective_role(session, member, account_id)
     denial = launch_denial(member, role)
     return LaunchDecision(denial is None, denial, role)
+
+
+def decide_member_launch(
+    session: Session, member: Member | None, workspace_id: str, account_id: str
+) -> LaunchDecision:
+    """The launch check for a member row at a deployment serving `workspace_id`: a member gone,
+    or of another workspace, has no access there whatever their shares say."""
+    if member is None or member.workspace_id != workspace_id:
+        return LaunchDecision(False, Denial.NO_ACCESS, None)
+    return decide_launch(session, MemberFacts.of(member), workspace_id, account_id)
 
 
 def can_launch(session: Session, member: Member, account_id: str) -> bool:

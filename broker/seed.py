@@ -147,7 +147,9 @@ def seed_demo(
             Target(account_id=two_step.id),
             ItemRole.COLLABORATOR,
         )
-    members.deactivate(session, ws, people[FORMER].id)
+    # The flag alone (not `broker.actions.members.deactivate`): a member just made has no
+    # session or credential to revoke and has seen no password worth rotating.
+    members.set_inactive(session, ws, people[FORMER].id)
     workspaces.set_extended_access(session, ws, True)
     return DemoWorkspace(ws, {e: m.id for e, m in people.items()}, [a.id for a in created])
 

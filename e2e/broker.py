@@ -24,6 +24,7 @@ from broker.web.app import create_app
 from e2e.browser import EXTENSION_ID
 from sandbox.apps import SiteSeed
 from sandbox.serve import serve
+from sync.connection_check import OktaConnectionCheck
 
 EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
 
@@ -78,7 +79,7 @@ def serve_broker(
         # Proofs name URLs under broker_url: it must be the URL the broker is reached at.
         ctx = BrokerContext(replace(settings, broker_url=base_url), factory, vault)
         contexts.append(ctx)
-        return create_app(ctx)
+        return create_app(ctx, okta_check=OktaConnectionCheck())
 
     try:
         with serve(make_app) as url:

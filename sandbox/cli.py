@@ -1,6 +1,6 @@
 """`latchkey sandbox`: the offline Okta org and the demo login sites, on loopback.
 
-The `latchkey` console script (`broker/cli.py`) registers this group. Run without a subcommand, it
+The `latchkey` console script (`latchkey/cli.py`) registers this group. Run without a subcommand, it
 serves the org on 127.0.0.1:8410 and the demo sites on 127.0.0.1:8420 (DESIGN.md) until
 interrupted, and prints how to reach them.
 """

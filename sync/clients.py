@@ -14,12 +14,11 @@ import httpx
 from sqlalchemy.orm import Session
 
 from broker.models import SealedSecret, Workspace
+from broker.services.workspaces import OKTA_TOKEN_PURPOSE
 from broker.vault import Vault
 from sync.okta import OktaClient
 from sync.okta.auth import SSWS
 from sync.okta.limiter import Limiter, LimiterSettings
-
-TOKEN_PURPOSE = "workspace.okta_token"  # noqa: S105 - a vault purpose, not a secret
 
 MakeClient = Callable[[str, str], OktaClient]  # (domain, token) -> client
 
@@ -55,7 +54,7 @@ class Clients:
         secret = session.get(SealedSecret, workspace.okta_token_secret_id)
         if secret is None:
             return None
-        token = self._vault.open_text(secret, purpose=TOKEN_PURPOSE)
+        token = self._vault.open_text(secret, purpose=OKTA_TOKEN_PURPOSE)
         client = self._make(workspace.okta_domain, token)
         self._cache[workspace.id] = (key, client)
         return client

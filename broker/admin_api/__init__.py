@@ -1,6 +1,6 @@
 """The admin JSON API, mounted at `/api/admin/v1`: the extended-access pages' actions for scripts.
 
-endpoints.py    the routes: session cookie, X-CSRF-Token on writes, RBAC through broker.web.actions
+endpoints.py    the routes: session cookie, X-CSRF-Token on writes, RBAC through broker.actions
 wire.py         JSON out of snapshots, request bodies in
 errors.py       one error class per wire code
 openapi.py      the admin API's OpenAPI 3.1 description, and the broker's one document for both APIs

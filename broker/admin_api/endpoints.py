@@ -4,7 +4,7 @@ for scripts (DESIGN.md, "The user's journey", steps 1 and 3).
 Authentication is the signed-in broker session (the `latchkey_session` cookie); every write also
 carries the session's CSRF token in `X-CSRF-Token` (read it from `GET /me`), so a page on another
 site that rides the cookie cannot write. Access is decided where the pages decide it:
-`broker.rbac`, through `broker.web.actions` and the services.
+in `broker.actions`, through `broker.rbac`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from broker import rbac
+from broker.actions import extended_access, settings
+from broker.actions import members as member_actions
 from broker.admin_api import wire
 from broker.admin_api.errors import (
     AdminError,
@@ -25,17 +27,14 @@ from broker.admin_api.errors import (
     LoginRequired,
     MethodNotAllowed,
     NotFound,
-    PermissionDenied,
     from_domain,
 )
 from broker.admin_api.openapi import admin_document
 from broker.context import BrokerContext
-from broker.db import transaction
 from broker.errors import DomainError
 from broker.models import Member
+from broker.ports import okta_check_of
 from broker.sessions import csrf_ok, csrf_token, current_member
-from broker.web import actions, okta_check
-from broker.web.snapshots import account_snapshot, member_rows, settings_snapshot
 
 CSRF_HEADER = "X-CSRF-Token"
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -77,11 +76,6 @@ def _endpoint(handlers: Mapping[str, Handler]) -> Callable[[Request], Awaitable[
     return endpoint
 
 
-def _require_admin(member: Member) -> None:
-    if not rbac.can_edit_settings(member):
-        raise PermissionDenied("Only a workspace Owner, Super Admin or Admin can do this.")
-
-
 # -- me -------------------------------------------------------------------------------------------
 
 
@@ -94,43 +88,39 @@ async def _me(request: Request, member: Member) -> Result:
 
 
 async def _sync_all(request: Request, member: Member) -> Result:
-    queued = await run_in_threadpool(actions.sync_all, _ctx(request), member.id)
+    queued = await run_in_threadpool(extended_access.sync_all, _ctx(request), member.id)
     return 202, {"queued": len(queued), "account_ids": queued}
 
 
 # -- settings -------------------------------------------------------------------------------------
 
 
-def _settings_json(ctx: BrokerContext, workspace_id: str) -> dict[str, Any]:
-    with transaction(ctx.sessions) as db:
-        return wire.settings_json(settings_snapshot(db, workspace_id))
+async def _settings_json(ctx: BrokerContext, member_id: str) -> dict[str, Any]:
+    return wire.settings_json(await run_in_threadpool(settings.read, ctx, member_id))
 
 
 async def _get_settings(request: Request, member: Member) -> Result:
-    _require_admin(member)
-    return 200, await run_in_threadpool(_settings_json, _ctx(request), member.workspace_id)
+    return 200, await _settings_json(_ctx(request), member.id)
 
 
 async def _put_settings(request: Request, member: Member) -> Result:
-    _require_admin(member)
-    change = wire.settings_change(await wire.json_object(request))
     ctx = _ctx(request)
-    await run_in_threadpool(actions.change_settings, ctx, member.id, change)
-    return 200, await run_in_threadpool(_settings_json, ctx, member.workspace_id)
+    # Refused before the body is even read, as before: a non-admin learns nothing of its checks.
+    await run_in_threadpool(settings.require_access, ctx, member.id)
+    change = wire.settings_change(await wire.json_object(request))
+    await run_in_threadpool(settings.change, ctx, member.id, change)
+    return 200, await _settings_json(ctx, member.id)
 
 
 async def _test_connection(request: Request, member: Member) -> Result:
-    _require_admin(member)
     ctx = _ctx(request)
-    result = await okta_check.check_connection(
-        ctx, member.workspace_id, member.id, transport=okta_check.transport_of(request)
-    )
-    settings = await run_in_threadpool(_settings_json, ctx, member.workspace_id)
+    result = await settings.test_connection(ctx, member.id, okta_check_of(request.app.state))
+    settings_body = await _settings_json(ctx, member.id)
     return 200, {
         "ok": result.ok,
         "summary": result.summary,
         "recorded": result.recorded,
-        "settings": settings,
+        "settings": settings_body,
     }
 
 
@@ -138,12 +128,7 @@ async def _test_connection(request: Request, member: Member) -> Result:
 
 
 def _account_json(ctx: BrokerContext, member_id: str, account_id: str) -> dict[str, Any]:
-    with transaction(ctx.sessions) as db:
-        viewer = actions.actor(db, member_id)
-        snapshot = account_snapshot(db, viewer, account_id)
-        if snapshot is None:
-            raise NotFound("No such account.")
-        return wire.account_json(snapshot)
+    return wire.account_json(extended_access.account(ctx, member_id, account_id))
 
 
 async def _get_account(request: Request, member: Member) -> Result:
@@ -164,14 +149,9 @@ def _account_action(action: Callable[[BrokerContext, str, str], None], status: i
 # -- members --------------------------------------------------------------------------------------
 
 
-def _members_json(ctx: BrokerContext, workspace_id: str) -> dict[str, Any]:
-    with transaction(ctx.sessions) as db:
-        return {"members": [wire.member_json(row) for row in member_rows(db, workspace_id)]}
-
-
 async def _members(request: Request, member: Member) -> Result:
-    _require_admin(member)
-    return 200, await run_in_threadpool(_members_json, _ctx(request), member.workspace_id)
+    rows = await run_in_threadpool(member_actions.listing, _ctx(request), member.id)
+    return 200, {"members": [wire.member_json(row) for row in rows]}
 
 
 async def _unknown(_request: Request) -> Response:
@@ -196,10 +176,12 @@ def routes() -> list[BaseRoute]:
         route("/accounts/{account_id}", GET=_get_account),
         route(
             "/accounts/{account_id}/extension",
-            POST=_account_action(actions.extend, 201),
-            DELETE=_account_action(actions.remove, 202),
+            POST=_account_action(extended_access.extend, 201),
+            DELETE=_account_action(extended_access.remove, 202),
         ),
-        route("/accounts/{account_id}/extension/sync", POST=_account_action(actions.sync, 202)),
+        route(
+            "/accounts/{account_id}/extension/sync", POST=_account_action(extended_access.sync, 202)
+        ),
         route("/members", GET=_members),
         # Last: any other path under the mount gets the JSON error, not Starlette's text.
         Route("/{path:path}", _unknown, methods=_ALL_METHODS),

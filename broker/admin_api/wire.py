@@ -12,10 +12,10 @@ from typing import Any
 
 from starlette.requests import Request
 
+from broker.actions.settings import SettingsChange
+from broker.actions.snapshots import AccountSnapshot, MemberRow, SettingsSnapshot
 from broker.admin_api.errors import AdminError, RequestTooLarge, UnsupportedMediaType
 from broker.models import Member
-from broker.web.actions import SettingsChange
-from broker.web.snapshots import AccountSnapshot, MemberRow, SettingsSnapshot
 
 MAX_BODY = 16 * 1024
 _SETTINGS_FIELDS = {"extended_access": bool, "okta_domain": str, "okta_token": str}

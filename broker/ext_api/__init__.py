@@ -3,8 +3,7 @@
 guard.py        only the extension's origin, JSON, bounded bodies
 proof.py        the DPoP-style proof JWT (RFC 9449) and key thumbprints (RFC 7638)
 credentials.py  register, authenticate, revoke extension credentials
-release.py      redeem a grant for the login; fetch a code with the fill ticket
-endpoints.py    the routes
+endpoints.py    the routes; redeeming a grant and fetching a code call `broker.actions.launch`
 openapi.py      the OpenAPI 3.1 description
 errors.py       one error class per wire code
 """

@@ -18,7 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from broker import audit
-from broker.ext_api.errors import AuditNote, InvalidProof, InvalidToken
+from broker.audit import Note as AuditNote
+from broker.ext_api.errors import InvalidProof, InvalidToken
 from broker.ext_api.proof import MAX_AGE_S, MAX_SKEW_S, PublicKey, verify_proof
 from broker.ext_tables import ExtensionCredential, ProofJti, aware, hash_token, new_token
 from broker.models import Member
@@ -182,17 +183,6 @@ def revoke(db: Session, credential_id: str, *, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return cast(CursorResult[Any], result).rowcount == 1
-
-
-def revoke_all(db: Session, member_id: str, *, now: datetime) -> int:
-    """End every live credential of a member, in the caller's transaction (SCIM deactivation)."""
-    result = db.execute(
-        update(ExtensionCredential)
-        .where(ExtensionCredential.member_id == member_id, ExtensionCredential.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def _credential_token(authorization: str | None) -> str:

@@ -23,13 +23,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from broker import audit, sessions
+from broker.actions import launch
+from broker.audit import Note as AuditNote
 from broker.context import BrokerContext
 from broker.db import transaction
-from broker.ext_api import credentials, guard, release
+from broker.ext_api import credentials, guard
 from broker.ext_api.credentials import Call, Caller
 from broker.ext_api.errors import (
+    AccessDenied,
     ApiError,
-    AuditNote,
+    InvalidGrant,
+    InvalidTicket,
     InvalidToken,
     LoginRequired,
     MethodNotAllowed,
@@ -69,7 +73,7 @@ def public_url(ctx: BrokerContext, path: str) -> str:
     host, no default port, no trailing slash), so both sides build the same string.
     """
     base = ctx.settings.broker_url
-    return release.exact_origin(base) + urlsplit(base).path.rstrip("/") + MOUNT_PATH + path
+    return launch.exact_origin(base) + urlsplit(base).path.rstrip("/") + MOUNT_PATH + path
 
 
 async def _openapi(_request: Request) -> Response:
@@ -125,15 +129,7 @@ async def _refuse(
 
 def _write_audit(ctx: BrokerContext, note: AuditNote) -> None:
     with transaction(ctx.sessions) as db:
-        audit.record(
-            db,
-            note.workspace_id,
-            note.action,
-            actor_id=note.actor_id,
-            target_type=note.target_type,
-            target_id=note.target_id,
-            **note.details,
-        )
+        audit.record_note(db, note)
 
 
 async def _in_transaction(ctx: BrokerContext, work: Callable[[Session], T]) -> T:
@@ -218,9 +214,7 @@ async def _redeem(
     grant = guard.string_field(body, "grant")
     now = utcnow()
     caller = await _caller(ctx, request, now)
-    released = await _in_transaction(
-        ctx, lambda db: release.redeem(db, ctx.vault, caller, grant, now=now)
-    )
+    released = await run_in_threadpool(_released, launch.redeem, ctx, caller, grant, now)
     return 200, released.as_json()
 
 
@@ -230,7 +224,21 @@ async def _code(
     ticket = guard.string_field(body, "ticket")
     now = utcnow()
     caller = await _caller(ctx, request, now)
-    code = await _in_transaction(
-        ctx, lambda db: release.current_code(db, ctx.vault, caller, ticket, now=now)
-    )
+    code = await run_in_threadpool(_released, launch.current_code, ctx, caller, ticket, now)
     return 200, code.as_json()
+
+
+def _released(
+    action: Callable[..., T], ctx: BrokerContext, caller: Caller, token: str, now: datetime
+) -> T:
+    """Run a release action; its refusals (already audited by it) in the API's wire codes."""
+    try:
+        return action(ctx, caller, token, now=now)
+    except launch.GrantRefused as exc:
+        raise InvalidGrant(exc.message) from None
+    except launch.TicketRefused as exc:
+        raise InvalidTicket(exc.message) from None
+    except launch.AccessRefused as exc:
+        raise AccessDenied(exc.message, reason=exc.reason) from None
+    except launch.Refused as exc:
+        raise ApiError(exc.message) from None

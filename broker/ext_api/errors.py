@@ -16,24 +16,16 @@
     └── MethodNotAllowed        405 method_not_allowed
 
 Body: `{"error": <code>, "error_description": <text for people>}` (the shape of RFC 6749 §5.2).
-An error may carry an `AuditNote`: the event is written in a transaction of its own, after the
-refused work was rolled back, so a refusal leaves nothing behind but its audit event.
+An error may carry an `AuditNote` (`broker.audit.Note`): the event is written in a transaction of
+its own, after the refused work was rolled back, so a refusal leaves nothing behind but its audit
+event.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
-
-@dataclass(frozen=True)
-class AuditNote:
-    workspace_id: str
-    action: str
-    actor_id: str | None = None
-    target_type: str | None = None
-    target_id: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+from broker.audit import Note as AuditNote
 
 
 class ApiError(Exception):

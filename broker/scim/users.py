@@ -4,7 +4,7 @@
     externalId    the Okta user id (`Member.external_id`): what sync assigns to apps
     id            `Member.scim_id`, the id Okta keeps and sends back
     name / displayName    `Member.name`
-    active        `Member.active`; false deactivates (see `offboarding`)
+    active        `Member.active`; false deactivates (`broker.actions.members`)
 
 Okta's placeholder `password` on create is ignored: members sign in through Okta, never here.
 New members get the workspace role User. Users are never deleted over SCIM (Okta deactivates).
@@ -20,8 +20,9 @@ from scim2_models import Context, Email, Meta, Name, PatchOp, User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from broker.actions import members as member_actions
 from broker.models import Member, WorkspaceRole
-from broker.scim import lookup, offboarding
+from broker.scim import lookup
 from broker.scim.errors import InvalidValue, Uniqueness
 from broker.scim.query import Equals, Page
 from broker.services import members
@@ -143,9 +144,9 @@ def replace(session: Session, member: Member, data: UserInput) -> Member:
     if data.external_id != member.external_id:
         members.set_external_id(session, member.workspace_id, member.id, data.external_id)
     if data.active is False:
-        offboarding.deactivate(session, member, reason="user deactivated by SCIM")
+        member_actions.deactivate_in(session, member, reason="user deactivated by SCIM")
     elif data.active is True and not member.active:
-        offboarding.reactivate(session, member)
+        member_actions.reactivate_in(session, member)
     return member
 
 

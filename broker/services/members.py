@@ -11,7 +11,7 @@ from broker import audit
 from broker.errors import Conflict, InvalidInput
 from broker.models import ItemRole, Member, Share, WorkspaceRole, utcnow
 from broker.outbox import accounts_reached_by_member, request_sync
-from broker.rbac import RESTRICTED_ROLES
+from broker.rbac import LOGIN_ONLY_OWNER_REFUSAL, may_hold
 from broker.services._lookup import clean_name, get
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -122,14 +122,13 @@ def set_role(
 ) -> Member:
     member = get(session, Member, workspace_id, member_id)
     role = WorkspaceRole(role)
-    if role in RESTRICTED_ROLES:
+    if not may_hold(role, ItemRole.OWNER):
         owner_share = session.scalar(
             select(Share.id).where(Share.member_id == member.id, Share.role == ItemRole.OWNER)
         )
         if owner_share:
             raise InvalidInput(
-                "A Login-only member can only be a Collaborator: change their Owner shares first.",
-                field="role",
+                f"{LOGIN_ONLY_OWNER_REFUSAL[:-1]}: change their Owner shares first.", field="role"
             )
     previous, member.role = member.role, role
     audit.record(
@@ -162,10 +161,16 @@ def set_external_id(
     return member
 
 
-def deactivate(
+def get_member(session: Session, workspace_id: str, member_id: str) -> Member:
+    return get(session, Member, workspace_id, member_id)
+
+
+def set_inactive(
     session: Session, workspace_id: str, member_id: str, *, actor_id: str | None = None
 ) -> Member:
-    """The member can no longer launch; every extended account they reached is re-synced."""
+    """Only the flag (and the re-sync of every extended account they reached): revokes no
+    session or credential and queues no rotation. To deactivate someone, call
+    `broker.actions.members.deactivate` (or `deactivate_in`), which does all of it."""
     return _set_active(session, workspace_id, member_id, False, actor_id)
 
 

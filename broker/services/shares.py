@@ -19,7 +19,7 @@ from broker.models import (
     Team,
 )
 from broker.outbox import accounts_in_collections, request_sync
-from broker.rbac import RESTRICTED_ROLES
+from broker.rbac import LOGIN_ONLY_OWNER_REFUSAL, may_hold
 from broker.services._lookup import get
 
 
@@ -61,17 +61,11 @@ def _resolve(session: Session, workspace_id: str, subject: Subject, target: Targ
 
 
 def _check_role(session: Session, workspace_id: str, subject: Subject, role: ItemRole) -> None:
-    """Login-only members (and guests) can only be Collaborators, directly or through a team."""
-    if role is not ItemRole.OWNER:
-        return
+    """`rbac.may_hold`: a Login-only member (or guest) can only be a Collaborator."""
     if subject.member_id:
-        restricted = session.scalar(
-            select(Member.id).where(
-                Member.id == subject.member_id, Member.role.in_(RESTRICTED_ROLES)
-            )
-        )
-        if restricted:
-            raise InvalidInput("A Login-only member can only be a Collaborator.", field="role")
+        member = get(session, Member, workspace_id, subject.member_id)
+        if not may_hold(member.role, role):
+            raise InvalidInput(LOGIN_ONLY_OWNER_REFUSAL, field="role")
 
 
 def _is(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:

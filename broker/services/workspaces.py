@@ -16,6 +16,10 @@ from broker.services.accounts import Sealer
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
+# The vault purpose of the workspace's Okta API token: sealed here, opened by Test connection
+# (`broker.actions.settings`) and by sync's client factory; one name for all three.
+OKTA_TOKEN_PURPOSE = "workspace.okta_token"  # noqa: S105 - a vault purpose, not a secret
+
 
 def create_workspace(session: Session, name: str) -> Workspace:
     name = clean_name(name)
@@ -107,7 +111,7 @@ def set_okta_token(
             "The API token must be a single word of 1-512 characters.", field="okta_token"
         )
     old = workspace.okta_token_secret_id
-    workspace.okta_token_secret_id = vault.seal(session, token, "workspace.okta_token").id
+    workspace.okta_token_secret_id = vault.seal(session, token, OKTA_TOKEN_PURPOSE).id
     session.flush()
     if old:
         session.execute(delete(SealedSecret).where(SealedSecret.id == old))

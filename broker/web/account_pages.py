@@ -3,7 +3,8 @@
 
 Only members who can launch an account see its page; anyone else, and any id that names nothing,
 gets the same 404 page. The buttons drawn follow `broker.rbac` (through the snapshot), and every
-POST goes through `broker.web.actions`, whose services ask RBAC again: the page is never trusted.
+POST goes through `broker.actions.extended_access`, which asks RBAC again: the page is never
+trusted.
 Confirmations (*Extend your account to Okta?*, *Remove from Okta?*) are pages with an open
 `<dialog>`, since the pages run no script.
 """
@@ -18,13 +19,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from broker.actions import extended_access
+from broker.actions.snapshots import AccountSnapshot
 from broker.context import BrokerContext
-from broker.db import transaction
-from broker.errors import Conflict, NotFound, PermissionDenied
+from broker.errors import Conflict, DomainError, NotFound, PermissionDenied
 from broker.models import Member
 from broker.sessions import current_member
-from broker.web import actions, forms, sync_status
-from broker.web.snapshots import AccountSnapshot, account_snapshot
+from broker.web import forms, sync_status
 from broker.web.templating import page
 
 _WHAT = "this action on the account"
@@ -41,9 +42,9 @@ _CONFIRMS: dict[str, Callable[[AccountSnapshot], bool]] = {
 }
 ActionFn = Callable[[BrokerContext, str, str], None]
 _ACTIONS: dict[str, tuple[ActionFn, str]] = {
-    "extend": (actions.extend, "extended"),
-    "sync": (actions.sync, "sync_requested"),
-    "remove": (actions.remove, "removal_requested"),
+    "extend": (extended_access.extend, "extended"),
+    "sync": (extended_access.sync, "sync_requested"),
+    "remove": (extended_access.remove, "removal_requested"),
 }
 
 
@@ -61,14 +62,12 @@ class _Loaded:
 def _snapshot(
     ctx: BrokerContext, member_id: str, account_id: str
 ) -> tuple[AccountSnapshot, sync_status.Pause | None] | None:
-    with transaction(ctx.sessions) as db:
-        viewer = db.get(Member, member_id)
-        if viewer is None:
-            return None
-        snapshot = account_snapshot(db, viewer, account_id)
-        if snapshot is None:
-            return None
-        return snapshot, sync_status.pause_of(db, viewer)
+    # One 404 for every refusal: a deactivated viewer learns no more than an outsider.
+    try:
+        snapshot = extended_access.account(ctx, member_id, account_id)
+    except DomainError:
+        return None
+    return snapshot, sync_status.pause_for(ctx, member_id)
 
 
 async def _load(request: Request) -> _Loaded | Response:

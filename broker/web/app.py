@@ -4,7 +4,9 @@ Parts: health and metrics, the home page, sign-in with Okta (`auth`), the chicle
 (`launch`), the extension API under `/api/ext/v1` (with its OpenAPI document at
 `/api/ext/v1/openapi.json`) and the SCIM server under `/scim/v2`. The OIDC
 relying party's HTTP client lives as long as the app (the lifespan closes it); `oidc_transport`
-lets tests put the sandbox org in process instead of on a socket.
+lets tests put the sandbox org in process instead of on a socket. `okta_check` is the port
+(`broker.ports`) through which **Test connection** reaches Okta: the composition root
+(`latchkey.serve`) plugs sync's in; without one, the page says it cannot test.
 """
 
 from __future__ import annotations
@@ -20,11 +22,8 @@ from starlette.staticfiles import StaticFiles
 
 from broker import admin_api, ext_api, scim
 from broker.context import BrokerContext
-from broker.db import make_engine, make_session_factory
-from broker.keyring import load_keyring
 from broker.oidc.client import OidcConfig, RelyingParty
-from broker.settings import Settings
-from broker.vault import Vault
+from broker.ports import OKTA_CHECK_STATE, OktaConnectionCheck
 from broker.web import (
     account_pages,
     auth,
@@ -63,7 +62,10 @@ def _routes(ctx: BrokerContext) -> list[BaseRoute]:
 
 
 def create_app(
-    ctx: BrokerContext, *, oidc_transport: httpx.AsyncBaseTransport | None = None
+    ctx: BrokerContext,
+    *,
+    oidc_transport: httpx.AsyncBaseTransport | None = None,
+    okta_check: OktaConnectionCheck | None = None,
 ) -> Starlette:
     metrics = Metrics.new()
     relying_party = RelyingParty(OidcConfig.of(ctx.settings), transport=oidc_transport)
@@ -84,12 +86,5 @@ def create_app(
     app.state.ctx = ctx
     app.state.metrics = metrics
     app.state.relying_party = relying_party
+    setattr(app.state, OKTA_CHECK_STATE, okta_check)
     return app
-
-
-def app_from_env() -> Starlette:
-    """The app as `latchkey serve` runs it in each worker (an import-string factory)."""
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    ctx = BrokerContext(settings, make_session_factory(engine), Vault(load_keyring(settings)))
-    return create_app(ctx)

@@ -8,27 +8,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from broker import rbac
-from broker.context import BrokerContext
-from broker.db import transaction
+from broker.actions import members as member_actions
+from broker.actions.snapshots import ROLE_NAMES
+from broker.errors import DomainError
 from broker.sessions import current_member
 from broker.web import forms
-from broker.web.snapshots import ROLE_NAMES, MemberRow, member_rows
 from broker.web.templating import page
-
-
-def _rows(ctx: BrokerContext, workspace_id: str) -> list[MemberRow]:
-    with transaction(ctx.sessions) as db:
-        return member_rows(db, workspace_id)
 
 
 async def members(request: Request) -> Response:
     member = await current_member(request)
     if member is None:
         return forms.sign_in_needed(request)
-    if not rbac.can_edit_settings(member):
+    try:
+        rows = await run_in_threadpool(member_actions.listing, forms.context_of(request), member.id)
+    except DomainError:
         return forms.not_allowed(request, member, what="the list of members")
-    rows = await run_in_threadpool(_rows, forms.context_of(request), member.workspace_id)
     return page(request, "members.html", member=member, rows=rows, role_names=ROLE_NAMES)
 
 

@@ -12,13 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from broker.actions import extended_access
+from broker.actions.snapshots import ROLE_NAMES
 from broker.context import BrokerContext
 from broker.db import transaction
 from broker.errors import PermissionDenied
 from broker.models import Member
 from broker.sessions import current_member
-from broker.web import actions, flash, forms, sync_status
-from broker.web.snapshots import ROLE_NAMES
+from broker.web import flash, forms, sync_status
 from broker.web.templating import page
 
 PATH = "/profile"
@@ -51,7 +52,7 @@ async def sync_with_okta(request: Request) -> Response:
         return posted
     ctx = forms.context_of(request)
     try:
-        queued = await run_in_threadpool(actions.sync_all, ctx, posted.member.id)
+        queued = await run_in_threadpool(extended_access.sync_all, ctx, posted.member.id)
     except PermissionDenied:
         return forms.sign_in_needed(request)
     count = len(queued)

@@ -13,14 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from broker import rbac
-from broker.context import BrokerContext
-from broker.db import transaction
+from broker.actions import settings as settings_actions
+from broker.actions.settings import SettingsChange
 from broker.errors import DomainError, InvalidInput
 from broker.models import Member
+from broker.ports import okta_check_of
 from broker.sessions import current_member
-from broker.web import actions, flash, forms, okta_check
-from broker.web.snapshots import SettingsSnapshot, settings_snapshot
+from broker.web import flash, forms
+from broker.web.okta_domain import admin_console_org
 from broker.web.templating import page
 
 PATH = "/settings"
@@ -33,11 +33,6 @@ MESSAGES = {
 }
 
 
-def _snapshot(ctx: BrokerContext, workspace_id: str) -> SettingsSnapshot:
-    with transaction(ctx.sessions) as db:
-        return settings_snapshot(db, workspace_id)
-
-
 async def _settings_page(
     request: Request,
     member: Member,
@@ -47,7 +42,12 @@ async def _settings_page(
     domain_value: str | None = None,
     admin_console_org: str | None = None,
 ) -> Response:
-    snapshot = await run_in_threadpool(_snapshot, forms.context_of(request), member.workspace_id)
+    try:
+        snapshot = await run_in_threadpool(
+            settings_actions.read, forms.context_of(request), member.id
+        )
+    except DomainError:
+        return forms.not_allowed(request, member, what=_WHAT)
     return page(
         request,
         "settings.html",
@@ -64,8 +64,6 @@ async def settings(request: Request) -> Response:
     member = await current_member(request)
     if member is None:
         return forms.sign_in_needed(request)
-    if not rbac.can_edit_settings(member):
-        return forms.not_allowed(request, member, what=_WHAT)
     return await _settings_page(request, member)
 
 
@@ -74,7 +72,11 @@ async def confirm_switch(request: Request) -> Response:
     member = await current_member(request)
     if member is None:
         return forms.sign_in_needed(request)
-    if not rbac.can_toggle_feature(member):
+    try:
+        await run_in_threadpool(
+            settings_actions.require_toggle, forms.context_of(request), member.id
+        )
+    except DomainError:
         return forms.not_allowed(request, member, what=_WHAT)
     turn_on = request.query_params.get("turn") == "on"
     return page(request, "settings_switch.html", member=member, turn_on=turn_on)
@@ -82,8 +84,12 @@ async def confirm_switch(request: Request) -> Response:
 
 async def _admin_post(request: Request) -> forms.Form | Response:
     posted = await forms.posted(request)
-    if isinstance(posted, forms.Form) and not rbac.can_edit_settings(posted.member):
-        return forms.not_allowed(request, posted.member, what=_WHAT)
+    if isinstance(posted, forms.Form):
+        ctx, member = forms.context_of(request), posted.member
+        try:
+            await run_in_threadpool(settings_actions.require_access, ctx, member.id)
+        except DomainError:
+            return forms.not_allowed(request, member, what=_WHAT)
     return posted
 
 
@@ -96,7 +102,7 @@ async def set_switch(request: Request) -> Response:
         errors = {"extended_access": "Choose whether to turn the feature on or off."}
         return await _settings_page(request, posted.member, 400, errors=errors)
     enabled = choice == "on"
-    change = actions.SettingsChange(extended_access=enabled)
+    change = SettingsChange(extended_access=enabled)
     return await _apply(request, posted.member, change, "enabled" if enabled else "disabled")
 
 
@@ -105,7 +111,7 @@ async def set_domain(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     domain = posted.fields.get("okta_domain", "")
-    org = okta_check.admin_console_org(domain)
+    org = admin_console_org(domain)
     if org is not None:
         # The Admin Console's address answers neither sign-in nor the Management API.
         errors = {
@@ -115,7 +121,7 @@ async def set_domain(request: Request) -> Response:
         return await _settings_page(
             request, posted.member, 400, errors=errors, domain_value=domain, admin_console_org=org
         )
-    change = actions.SettingsChange(okta_domain=domain)
+    change = SettingsChange(okta_domain=domain)
     return await _apply(request, posted.member, change, "domain_saved", domain_value=domain)
 
 
@@ -123,21 +129,21 @@ async def set_token(request: Request) -> Response:
     posted = await _admin_post(request)
     if isinstance(posted, Response):
         return posted
-    change = actions.SettingsChange(okta_token=posted.fields.get("okta_token", ""))
+    change = SettingsChange(okta_token=posted.fields.get("okta_token", ""))
     return await _apply(request, posted.member, change, "token_saved")
 
 
 async def _apply(
     request: Request,
     member: Member,
-    change: actions.SettingsChange,
+    change: SettingsChange,
     outcome: str,
     *,
     domain_value: str | None = None,
 ) -> Response:
     ctx = forms.context_of(request)
     try:
-        await run_in_threadpool(actions.change_settings, ctx, member.id, change)
+        await run_in_threadpool(settings_actions.change, ctx, member.id, change)
     except InvalidInput as exc:
         # The page again with the field's error; the rejected token is never put back.
         errors = {exc.field or "form": exc.message}
@@ -155,12 +161,11 @@ async def check_connection(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     member = posted.member
-    result = await okta_check.check_connection(
-        forms.context_of(request),
-        member.workspace_id,
-        member.id,
-        transport=okta_check.transport_of(request),
-    )
+    check = okta_check_of(request.app.state)
+    try:
+        result = await settings_actions.test_connection(forms.context_of(request), member.id, check)
+    except DomainError:
+        return forms.not_allowed(request, member, what=_WHAT)
     if result.ok:
         return flash.redirect(request, PATH, success=result.message)
     return flash.redirect(request, PATH, error=result.message)

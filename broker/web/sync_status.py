@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broker import rbac
+from broker.context import BrokerContext
+from broker.db import transaction
 from broker.models import Member, OktaExtension, TokenStatus, Workspace
 
 FEATURE_OFF = "Extended account access is turned off in this workspace."
@@ -43,6 +45,13 @@ def pause_of(db: Session, viewer: Member) -> Pause | None:
     if workspace.okta_token_status is TokenStatus.INVALID:
         return Pause("token_refused", PAUSE_TEXT["token_refused", admin], admin)
     return None
+
+
+def pause_for(ctx: BrokerContext, member_id: str) -> Pause | None:
+    """`pause_of` in a transaction of its own (None for a member who is gone)."""
+    with transaction(ctx.sessions) as db:
+        viewer = db.get(Member, member_id)
+        return None if viewer is None else pause_of(db, viewer)
 
 
 def owned_extended(db: Session, viewer: Member) -> int:

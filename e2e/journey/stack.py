@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp
 
+from broker.actions import settings as settings_actions
 from broker.context import BrokerContext
 from broker.db import make_engine, make_session_factory, transaction
 from broker.keyring import generate_keyring, load_keyring
@@ -38,11 +39,11 @@ from broker.services import extensions, workspaces
 from broker.settings import Secret, Settings
 from broker.vault import Vault
 from broker.web.app import create_app
-from broker.web.okta_check import check_connection
 from e2e.browser import EXTENSION_ID
 from sandbox import seed as org_seed
 from sandbox.apps import SITES, SiteSeed, create_apps_app, demo_seed
 from sandbox.serve import RunningOrg, serve, serve_org
+from sync.connection_check import OktaConnectionCheck
 from sync.report import Tally
 from sync.worker import Worker
 
@@ -223,8 +224,8 @@ def _connect_and_extend(stack: Stack, api_token: str) -> None:
         workspaces.set_extended_access(db, ws, True, actor_id=owner_id)
         workspaces.set_okta_domain(db, ws, stack.org_url, actor_id=owner_id)
         workspaces.set_okta_token(db, ws, api_token, vault=ctx.vault, actor_id=owner_id)
-    workspace_id = stack.demo.workspace_id
-    result = _run(lambda: check_connection(ctx, workspace_id, owner_id, transport=None))
+    check = OktaConnectionCheck()
+    result = _run(lambda: settings_actions.test_connection(ctx, owner_id, check))
     if not result.ok:
         raise JourneyError(f"Test connection failed: {result.summary}")
     with transaction(ctx.sessions) as db:
@@ -288,7 +289,7 @@ def serve_stack(
                 replace(settings, broker_url=base_url, oidc_issuer=org.url), sessions, vault
             )
             contexts.append(ctx)
-            return create_app(ctx)
+            return create_app(ctx, okta_check=OktaConnectionCheck())
 
         broker_url = stack_of.enter_context(
             serve(make_broker, host=config.host, port=config.broker_port)

@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from broker.cli_keys import keys
 from broker.db import Base, make_engine, make_session_factory, transaction
 from broker.keyring import (
     KeyringReadOnly,
@@ -22,6 +21,7 @@ from broker.keyring import (
 from broker.models import SealedSecret
 from broker.settings import Secret, Settings
 from broker.vault import SecretTampered, Vault, key_usage, retire_unused, rotate
+from latchkey.keys import keys
 
 if TYPE_CHECKING:
     from tests.conftest import Database

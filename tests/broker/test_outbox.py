@@ -100,7 +100,7 @@ def test_member_deactivation_queues_every_account_they_reached(
     world.share(world.team(member), via_team)
     clear(session)
 
-    members.deactivate(session, world.workspace.id, member.id)
+    members.set_inactive(session, world.workspace.id, member.id)
     assert set(queued(session)) == {via_folder.id, via_team.id}
 
 

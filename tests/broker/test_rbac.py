@@ -100,7 +100,7 @@ def test_rbac_matrix(
 def test_deactivated_member_reaches_nothing(world: World, session: Session, path: str) -> None:
     member = world.member(WorkspaceRole.ADMIN)
     account = _grant(world, member, path, ItemRole.OWNER)
-    members.deactivate(session, world.workspace.id, member.id)
+    members.set_inactive(session, world.workspace.id, member.id)
 
     decision = rbac.decide_launch(session, MemberFacts.of(member), world.workspace.id, account.id)
     assert decision.denial is Denial.DEACTIVATED
@@ -181,7 +181,7 @@ def test_bulk_assignment_sets_match_single_queries(world: World, session: Sessio
     world.share(team_b, mid, ItemRole.OWNER)
     world.share(people[0], accounts[3], ItemRole.OWNER)
     world.share(people[5], leaf)
-    members.deactivate(session, world.workspace.id, people[1].id)
+    members.set_inactive(session, world.workspace.id, people[1].id)
 
     bulk = rbac.assignment_sets(session, world.workspace.id)
     assert set(bulk) == {a.id for a in accounts}

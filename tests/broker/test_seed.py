@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
 from broker import rbac
-from broker.cli import main
 from broker.models import Member
 from broker.rbac import Denial, MemberFacts
 from broker.seed import DemoLogin, seed_demo
 from broker.vault import Vault
+from latchkey.cli import main
 
 
 def _logins() -> list[DemoLogin]:

@@ -96,7 +96,7 @@ async def test_crash_between_any_two_calls_then_rerun_converges(env: Env, calls:
     with env.change() as world:
         accounts.rename_account(world.session, world.workspace.id, kept.id, name="New")
         world.share(reader, kept)
-        members.deactivate(world.session, world.workspace.id, gone.id)
+        members.set_inactive(world.session, world.workspace.id, gone.id)
         accounts.delete_account(world.session, world.workspace.id, deleted.id)
     new = env.extended(owner)
     with env.change() as world:

@@ -71,7 +71,7 @@ def team_membership(world: World, account: Account, reader: Member) -> Undo:
 
 def member_deactivated(world: World, account: Account, reader: Member) -> Undo:
     world.share(reader, account)
-    return lambda w: members.deactivate(w.session, w.workspace.id, reader.id)
+    return lambda w: members.set_inactive(w.session, w.workspace.id, reader.id)
 
 
 def owner_share_downgraded_to_nothing(world: World, account: Account, reader: Member) -> Undo:

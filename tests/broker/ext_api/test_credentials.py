@@ -14,7 +14,7 @@ from broker import sessions
 from broker.db import transaction
 from broker.ext_api import credentials
 from broker.ext_api.proof import PublicKey
-from broker.ext_tables import ExtensionCredential, ProofJti, hash_token
+from broker.ext_tables import ExtensionCredential, ProofJti, hash_token, revoke_credentials
 from broker.models import utcnow
 from broker.services import members
 from tests.broker.ext_api.conftest import Launch, Scene, error_of
@@ -194,7 +194,7 @@ async def test_a_deactivated_members_credential_stops_working_at_once(
     scene: Scene, launch: Launch
 ) -> None:
     with transaction(scene.ctx.sessions) as session:
-        members.deactivate(session, scene.workspace.id, launch.member.id)
+        members.set_inactive(session, scene.workspace.id, launch.member.id)
     refused = await launch.extension.post("/grants/redeem", {"grant": launch.grant})
     assert (refused.status_code, error_of(refused)) == (401, "invalid_token")
     (event,) = scene.events("credential.rejected")
@@ -203,7 +203,7 @@ async def test_a_deactivated_members_credential_stops_working_at_once(
 
 async def test_revoking_every_credential_of_a_member(scene: Scene, launch: Launch) -> None:
     with transaction(scene.ctx.sessions) as session:
-        assert credentials.revoke_all(session, launch.member.id, now=utcnow()) == 1
+        assert revoke_credentials(session, launch.member.id, now=utcnow()) == 1
     refused = await launch.extension.post("/grants/redeem", {"grant": launch.grant})
     assert error_of(refused) == "invalid_token"
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, update
 
 from broker import sessions
+from broker.actions.launch import exact_origin
 from broker.db import transaction
-from broker.ext_api.release import exact_origin
 from broker.ext_tables import FillTicket, LaunchGrant
 from broker.grants import GRANT_TTL
 from broker.models import ItemRole, WorkspaceRole, utcnow

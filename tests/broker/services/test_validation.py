@@ -91,7 +91,7 @@ def test_unknown_and_foreign_ids_are_not_found(world: World, session: Session) -
     foreign_account = other.account()
     member = world.member()
     cases = [
-        lambda: members.deactivate(session, world.workspace.id, "nope"),
+        lambda: members.set_inactive(session, world.workspace.id, "nope"),
         lambda: teams.add_members(session, world.workspace.id, "nope", [member.id]),
         lambda: collections.create_collection(session, world.workspace.id, "X", parent_id="nope"),
         lambda: accounts.rename_account(session, world.workspace.id, foreign_account.id, name="Y"),

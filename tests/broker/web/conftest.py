@@ -32,6 +32,7 @@ from sandbox.org.app import create_org_app
 from sandbox.org.context import OrgContext
 from sandbox.org.oidc import Misbehaviour, provider_of
 from sandbox.org.state import OidcClient, OrgUser
+from sync.connection_check import OktaConnectionCheck
 from tests.broker.builders import World
 from tests.conftest import Database
 
@@ -188,7 +189,9 @@ async def harness(db: Database, vault: Vault, tmp_path: Path) -> AsyncIterator[H
     with transaction(db.sessions) as s:
         workspace_id = workspaces.create_workspace(s, WORKSPACE).id
     ctx = BrokerContext(settings, db.sessions, vault)
-    broker = create_app(ctx, oidc_transport=org_transport)
+    broker = create_app(
+        ctx, oidc_transport=org_transport, okta_check=OktaConnectionCheck(transport=org_transport)
+    )
     router = Router({BROKER: broker, ORG: org})
     async with httpx.AsyncClient(transport=router) as browser:
         yield Harness(db, ctx, broker, org_ctx, org, browser, org_transport, vault, workspace_id)

@@ -376,7 +376,7 @@ async def test_a_deactivated_members_live_session_is_refused_on_the_next_request
     assert "You are signed in as" in (await harness.browser.get(f"{BROKER}/")).text
 
     with transaction(harness.ctx.sessions) as s:  # what SCIM deactivation does first
-        members.deactivate(s, harness.workspace_id, member.id)
+        members.set_inactive(s, harness.workspace_id, member.id)
 
     home = await harness.browser.get(f"{BROKER}/")
     assert "You are signed in as" not in home.text

@@ -137,7 +137,7 @@ async def test_a_deactivated_member_is_blocked_with_the_same_page(harness: Harne
     await harness.okta_session(user)
     await harness.navigate(f"{BROKER}/auth/login")  # signed in again, then deactivated
     with transaction(harness.ctx.sessions) as s:
-        members.deactivate(s, harness.workspace_id, member.id)
+        members.set_inactive(s, harness.workspace_id, member.id)
 
     journey = await harness.navigate(f"{BROKER}/launch/{account.id}")
 

@@ -12,12 +12,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import sessionmaker
 
-from broker.cli_serve import APP_FACTORY, serve
 from broker.context import BrokerContext
 from broker.db import make_engine
 from broker.keyring import generate_keyring
-from broker.web.app import app_from_env, create_app
+from broker.ports import okta_check_of
+from broker.web.app import create_app
 from broker.web.logs import REDACTED, JsonFormatter
+from latchkey.serve import APP_FACTORY, app_from_env, serve
+from sync.connection_check import OktaConnectionCheck
 from tests.broker.web.conftest import BROKER, Harness
 
 pytestmark = pytest.mark.anyio
@@ -162,5 +164,7 @@ def test_the_app_factory_builds_from_the_environment(
 
     ctx = app.state.ctx
     assert ctx.settings.workspace_name == "Factory"
+    # The composition root plugs sync's Okta connection check into the broker's port.
+    assert isinstance(okta_check_of(app.state), OktaConnectionCheck)
     assert str(tmp_path.resolve()) in ctx.settings.database_url
     ctx.sessions.kw["bind"].dispose()

@@ -74,7 +74,7 @@ def test_revoke_all_ends_every_session_of_the_member_only(session: Session, worl
 def test_a_deactivated_members_session_is_refused_and_ended(session: Session, world: World) -> None:
     member = world.member()
     token, _ = open_session(session, member.id, ttl_s=60)
-    members.deactivate(session, world.workspace.id, member.id)
+    members.set_inactive(session, world.workspace.id, member.id)
 
     assert resolve(session, token) is None
     members.reactivate(session, world.workspace.id, member.id)

@@ -17,7 +17,6 @@ from sqlalchemy import delete, select
 from broker.db import transaction
 from broker.models import Account, ItemRole, Member, SyncOutbox, WorkspaceRole
 from broker.services import extensions, members, workspaces
-from broker.web.okta_check import TRANSPORT_STATE
 from tests.broker.web.conftest import BROKER, ORG, Harness
 
 _FORM = re.compile(r'<form method="(get|post)" action="([^"]+)"[^>]*>(.*?)</form>', re.S)
@@ -96,7 +95,6 @@ class Site:
 
     def connect_okta(self, *, token: str | None = None, enabled: bool = True) -> None:
         """The workspace pointed at the sandbox org (its real token unless told otherwise)."""
-        setattr(self.harness.broker.state, TRANSPORT_STATE, self.harness.org_transport)
         with transaction(self.harness.ctx.sessions) as s:
             ws = self.harness.workspace_id
             workspaces.set_okta_domain(s, ws, ORG)

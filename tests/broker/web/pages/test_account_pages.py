@@ -88,7 +88,7 @@ async def test_signed_out_and_deactivated_visitors_get_the_sign_in_page(site: Si
     account = site.account((member, ItemRole.OWNER))
     assert (await site.get(f"/accounts/{account.id}")).status_code == 200
     with transaction(site.harness.ctx.sessions) as s:
-        members.deactivate(s, site.harness.workspace_id, member.id)
+        members.set_inactive(s, site.harness.workspace_id, member.id)
 
     assert (await site.get(f"/accounts/{account.id}")).status_code == 401
     site.browser.cookies.clear()

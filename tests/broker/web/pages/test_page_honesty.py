@@ -11,7 +11,7 @@ import pytest
 from broker.db import transaction
 from broker.models import ItemRole, OktaExtension, SyncState, Workspace, WorkspaceRole
 from broker.services import workspaces
-from broker.web import okta_check
+from broker.web.okta_domain import admin_console_org
 from tests.broker.web.conftest import BROKER
 from tests.broker.web.pages.conftest import Site, has_form, main_of
 
@@ -184,7 +184,7 @@ async def test_dangerous_buttons_are_marked_and_apart_from_cancel(site: Site) ->
     ],
 )
 def test_admin_console_addresses_are_recognised(domain: str, org: str | None) -> None:
-    assert okta_check.admin_console_org(domain) == org
+    assert admin_console_org(domain) == org
 
 
 async def test_saving_the_admin_console_address_offers_the_org_url(site: Site) -> None:

@@ -90,7 +90,7 @@ async def test_members_show_role_state_and_okta_id_or_not_from_okta(site: Site) 
     from_okta = site.colleague(WorkspaceRole.LOGIN_ONLY)
     local = site.colleague(okta=False)
     with transaction(site.harness.ctx.sessions) as s:
-        members.deactivate(s, site.harness.workspace_id, from_okta.id)
+        members.set_inactive(s, site.harness.workspace_id, from_okta.id)
 
     page = await site.get("/members")
 

@@ -64,7 +64,7 @@ async def test_a_deactivated_member_is_signed_out_at_once(site: Site) -> None:
     member = await site.sign_in(WorkspaceRole.OWNER)
     assert (await site.get("/settings")).status_code == 200
     with transaction(site.harness.ctx.sessions) as s:
-        members.deactivate(s, site.harness.workspace_id, member.id)
+        members.set_inactive(s, site.harness.workspace_id, member.id)
 
     assert (await site.get("/settings")).status_code == 401
 

@@ -1,78 +1,33 @@
-"""The extended-access actions the pages and the admin API share, each one unit of work.
+"""Extended account access: extend an account to Okta, sync it, remove it; *Sync with Okta*.
 
-Every action re-reads its actor in its own transaction (a role may have changed since the page was
+Each action re-reads its actor in its own transaction (a role may have changed since the page was
 drawn), asks `broker.rbac` or lets the service ask it, and raises a `broker.errors.DomainError`
 when refused: the caller maps that to a page or a JSON error. A refused action writes nothing.
-
-The workspace services do not check roles themselves (SCIM and the CLI call them too), so the
-settings actions check `rbac.can_edit_settings` / `can_toggle_feature` here, before any write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from broker import rbac
+from broker.actions._actor import actor
+from broker.actions.snapshots import AccountSnapshot, account_snapshot
 from broker.context import BrokerContext
 from broker.db import transaction
-from broker.errors import Conflict, NotFound, PermissionDenied
+from broker.errors import Conflict, NotFound
 from broker.models import Member, OktaExtension, Workspace
-from broker.services import extensions, workspaces
-
-_SETTINGS_REFUSAL = "Only a workspace Owner, Super Admin or Admin can change these settings."
+from broker.services import extensions
 
 
-@dataclass(frozen=True)
-class SettingsChange:
-    """What to change; None leaves a field as it is. The token is write-only."""
-
-    extended_access: bool | None = None
-    okta_domain: str | None = None
-    okta_token: str | None = None
-
-    def __repr__(self) -> str:
-        # The token must never reach a log or a traceback through this value.
-        token = None if self.okta_token is None else "'**********'"
-        return (
-            f"SettingsChange(extended_access={self.extended_access!r}, "
-            f"okta_domain={self.okta_domain!r}, okta_token={token})"
-        )
-
-
-def actor(db: Session, member_id: str) -> Member:
-    """The member as the database has them now; a deactivated one can do nothing."""
-    member = db.get(Member, member_id)
-    if member is None or not member.active:
-        raise PermissionDenied("Your membership is no longer active.")
-    return member
-
-
-def require_settings_access(member: Member) -> None:
-    if not rbac.can_edit_settings(member):
-        raise PermissionDenied(_SETTINGS_REFUSAL)
-
-
-def change_settings(ctx: BrokerContext, member_id: str, change: SettingsChange) -> None:
-    """Apply every field of `change` or none (an invalid domain leaves the switch untouched)."""
+def account(ctx: BrokerContext, member_id: str, account_id: str) -> AccountSnapshot:
+    """The account as the member may see it; NotFound when they cannot launch it."""
     with transaction(ctx.sessions) as db:
-        member = actor(db, member_id)
-        require_settings_access(member)
-        if change.extended_access is not None and not rbac.can_toggle_feature(member):
-            raise PermissionDenied(_SETTINGS_REFUSAL)
-        workspace_id = member.workspace_id
-        if change.okta_domain is not None:
-            workspaces.set_okta_domain(db, workspace_id, change.okta_domain, actor_id=member.id)
-        if change.okta_token is not None:
-            workspaces.set_okta_token(
-                db, workspace_id, change.okta_token, vault=ctx.vault, actor_id=member.id
-            )
-        if change.extended_access is not None:
-            workspaces.set_extended_access(
-                db, workspace_id, change.extended_access, actor_id=member.id
-            )
+        snapshot = account_snapshot(db, actor(db, member_id), account_id)
+        if snapshot is None:
+            raise NotFound("No such account.")
+        return snapshot
 
 
 def _on_account(

@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import signal
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from e2e.journey.stack import Stack
 
 DEMO_SITES_URL = "http://127.0.0.1:8420"
+DEMO_WIDTH = 100  # columns of the tour when it is not printed to a terminal
 _APP_NAMES = {"single": "Single page", "two-step": "Two steps", "totp": "Code step"}
 
 
@@ -143,7 +143,8 @@ def demo(
     """Set up the embedded default (SQLite, a fresh keyring), show the demo workspace, then run
     the user's journey: the stack on loopback and one chiclet login in headless Chromium."""
     settings = Settings.from_env()
-    console = Console(width=None if Console().is_terminal else 150)
+    # A terminal gives its own width; a pipe or a log gets 100 columns, which the tables fit.
+    console = Console(width=None if Console().is_terminal else DEMO_WIDTH)
     console.print(f"[bold]Latchkey demo[/] — data in {settings.data_dir}")
     demo_ws, vault = _seed(settings, sites_url)
     engine = make_engine(settings.database_url)
@@ -250,7 +251,8 @@ class _Ports:
 
 
 def _checkout() -> Path | None:
-    """The repository this package runs from (an editable install), if it holds the journey."""
+    """The repository this package runs from (an editable install), if it holds the journey and
+    the extension the browser loads (`e2e` itself is installed with the package)."""
     root = Path(__file__).resolve().parent.parent
     found = (root / "e2e" / "journey").is_dir() and (root / "extension" / "manifest.json").is_file()
     return root if found else None
@@ -264,8 +266,6 @@ def _journey(
     if root is None:
         console.print("The user's journey needs a checkout of the repository (e2e/, extension/).")
         return True
-    if str(root) not in sys.path:
-        sys.path.append(str(root))
     from playwright.sync_api import Error as PlaywrightError
 
     from e2e.browser import chromium_executable
@@ -335,6 +335,9 @@ def _serve_until_interrupted(console: Console, stack: Stack) -> None:
     echo("  sync worker: running (a change reaches Okta within a few seconds)")
     echo(f"  extension: load {root / 'extension' if root else 'extension/'} unpacked")
     echo(f"  (chrome://extensions, Developer mode), then set its broker URL to {stack.broker_url}")
+    # The sandbox org's own (fake) API token: what Settings -> API token must hold again after
+    # someone tried another one there.
+    echo(f"  Okta API token of the sandbox org: {stack.org.ctx.api_token}")
     echo("  sign-in users of the sandbox org (fake, for the demo):")
     for user in SEED_USERS:
         echo(f"    {user.login:<28} {user.password}")

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import click
 import uvicorn
+from starlette.applications import Starlette
 
+from broker.context import BrokerContext
+from broker.db import make_engine, make_session_factory
+from broker.keyring import load_keyring
+from broker.settings import Settings
+from broker.vault import Vault
+from broker.web.app import create_app
 from broker.web.logs import configure_logging
+from sync.connection_check import OktaConnectionCheck
 
-APP_FACTORY = "broker.web.app:app_from_env"
+APP_FACTORY = "latchkey.serve:app_from_env"
+
+
+def app_from_env() -> Starlette:
+    """The app as `latchkey serve` runs it in each worker (an import-string factory), with sync's
+    Okta connection check plugged into the broker's port."""
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    ctx = BrokerContext(settings, make_session_factory(engine), Vault(load_keyring(settings)))
+    return create_app(ctx, okta_check=OktaConnectionCheck())
 
 
 @click.command("serve")

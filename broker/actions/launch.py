@@ -1,35 +1,44 @@
-"""Releasing a login to the extension: a grant for the credentials, a fill ticket for codes.
+"""A chiclet launch, and releasing its login to the extension: the grant, the credentials, codes.
 
-RBAC is asked again here, at redemption and at every code request (DESIGN.md, step 6): the launch
-page's check only decided whether to hand out a grant, this one decides whether anything leaves
-the vault. Every release is an audit event that names what was released, never the secret.
+RBAC decides at each step (DESIGN.md, steps 5 and 6): at launch, whether to hand out a grant; at
+redemption and at every code request again — the authoritative check, since this one decides
+whether anything leaves the vault. Every release and every refusal is an audit event that names
+what was released or why not, never the secret.
+
+A refusal raises a `Refused` subclass (a `broker.errors.DomainError`): the work is rolled back,
+its audit event is written in a transaction of its own, and the adapter maps the class to its
+wire code (`broker.ext_api.endpoints`). "No such account" and "no access" read alike on purpose.
 """
 
 from __future__ import annotations
 
 import hmac
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broker import audit, rbac, totp
-from broker.ext_api.credentials import Caller
-from broker.ext_api.errors import AccessDenied, ApiError, AuditNote, InvalidGrant, InvalidTicket
+from broker.context import BrokerContext
+from broker.db import transaction
+from broker.errors import DomainError, InvalidInput, PermissionDenied
 from broker.ext_tables import FillTicket, aware, hash_token, new_token
-from broker.grants import GrantError, redeem_grant
+from broker.grants import GrantError, issue_grant, redeem_grant
 from broker.models import Account, Member, SealedSecret
 from broker.session_models import BrokerSession
 from broker.vault import Vault
 
+T = TypeVar("T")
+
 FILL_TICKET_TTL = timedelta(minutes=5)  # long enough for a username → password → code login
 MAX_TICKET_CHARS = 128
 
-# What the extension may show; "no such account" and "no access" read alike on purpose.
+# What the extension may show.
 _DENIALS = {
     rbac.Denial.UNKNOWN_ACCOUNT: ("no_access", "You do not have access to this account."),
     rbac.Denial.NO_ACCESS: ("no_access", "You do not have access to this account."),
@@ -39,6 +48,45 @@ _DENIALS = {
     ),
     rbac.Denial.DEACTIVATED: ("deactivated", "Your membership is deactivated."),
 }
+
+
+class Holder(Protocol):
+    """An authenticated extension (`broker.ext_api.credentials.Caller` is one)."""
+
+    @property
+    def credential_id(self) -> str: ...
+    @property
+    def member_id(self) -> str: ...
+    @property
+    def workspace_id(self) -> str: ...
+
+
+class Refused(DomainError):
+    """A release refused; `note` is the audit event the refusal leaves behind."""
+
+    def __init__(self, message: str, *, note: audit.Note | None = None) -> None:
+        super().__init__(message)
+        self.note = note
+
+
+class GrantRefused(Refused, InvalidInput):
+    """The grant is unknown, tampered, expired, used, another member's, or its sign-in ended."""
+
+
+class TicketRefused(Refused, InvalidInput):
+    """The fill ticket is unknown, expired, or another credential's."""
+
+
+class AccessRefused(Refused, PermissionDenied):
+    """RBAC says no; `reason` is what the extension may show (`no_access`, `login_only`, ...)."""
+
+    def __init__(self, message: str, *, reason: str, note: audit.Note | None = None) -> None:
+        super().__init__(message, note=note)
+        self.reason = reason
+
+
+class NothingToRelease(Refused, InvalidInput):
+    """The account has no password to fill, or no verification-code step."""
 
 
 @dataclass(frozen=True)
@@ -91,15 +139,72 @@ def exact_origin(url: str) -> str:
     return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
 
 
-def redeem(db: Session, vault: Vault, caller: Caller, grant: str, *, now: datetime) -> Release:
+@dataclass(frozen=True)
+class LaunchOutcome:
+    """A fresh grant for the launch page, or the denial behind the one *blocked* page."""
+
+    grant: str | None
+    account_label: str = ""
+    denial: rbac.Denial | None = None
+
+
+def launch(ctx: BrokerContext, member_id: str, session_id: str, account_id: str) -> LaunchOutcome:
+    """RBAC's answer for this member and account at `/launch`: a grant, or an audited refusal.
+
+    The grant is bound to the broker session the launch page runs in (`session_id`)."""
+    with transaction(ctx.sessions) as db:
+        workspace_id = ctx.workspace_id(db)
+        member = db.get(Member, member_id)
+        decision = rbac.decide_member_launch(db, member, workspace_id, account_id)
+        account = db.get(Account, account_id) if decision.allowed else None
+        if member is None or account is None:
+            # `decide_member_launch` found the account live, or refused: never a grant without it.
+            denial = decision.denial or rbac.Denial.UNKNOWN_ACCOUNT
+            audit.record(
+                db,
+                workspace_id,
+                "launch.blocked",
+                actor_id=member_id if member is not None else None,
+                target_type="account",
+                target_id=account_id[:64],
+                reason=denial.value,
+            )
+            return LaunchOutcome(None, denial=denial)
+        grant = issue_grant(db, member_id=member.id, account_id=account.id, session_id=session_id)
+        return LaunchOutcome(grant, account_label=f"{account.name} - {account.app_name}")
+
+
+def redeem(ctx: BrokerContext, caller: Holder, grant: str, *, now: datetime) -> Release:
+    """Spend a launch grant: the login (username, password) and a fill ticket for codes."""
+    return _released(ctx, lambda db: _redeem(db, ctx.vault, caller, grant, now))
+
+
+def current_code(ctx: BrokerContext, caller: Holder, ticket: str, *, now: datetime) -> CodeRelease:
+    """The account's current verification code, for the holder of a live fill ticket."""
+    return _released(ctx, lambda db: _current_code(db, ctx.vault, caller, ticket, now))
+
+
+def _released(ctx: BrokerContext, work: Callable[[Session], T]) -> T:
+    try:
+        with transaction(ctx.sessions) as db:
+            return work(db)
+    except Refused as exc:
+        # The refused work is rolled back whole; its audit event is written on its own.
+        if exc.note is not None:
+            with transaction(ctx.sessions) as db:
+                audit.record_note(db, exc.note)
+        raise
+
+
+def _redeem(db: Session, vault: Vault, caller: Holder, grant: str, now: datetime) -> Release:
     try:
         spent = redeem_grant(
             db, grant, member_id=caller.member_id, redeemed_by_id=caller.credential_id, now=now
         )
     except GrantError as exc:
-        raise InvalidGrant(
+        raise GrantRefused(
             f"{exc.message} Launch the account again from Okta.",
-            audit=_note(
+            note=_note(
                 caller,
                 "grant.rejected",
                 exc.account_id,
@@ -108,9 +213,9 @@ def redeem(db: Session, vault: Vault, caller: Caller, grant: str, *, now: dateti
             ),
         ) from None
     if not _session_live(db, spent.session_id, caller.member_id, now):
-        raise InvalidGrant(
+        raise GrantRefused(
             "The sign-in the grant was made in has ended. Launch the account again from Okta.",
-            audit=_note(
+            note=_note(
                 caller,
                 "grant.rejected",
                 spent.account_id,
@@ -121,7 +226,7 @@ def redeem(db: Session, vault: Vault, caller: Caller, grant: str, *, now: dateti
     account = _allowed_account(db, caller, spent.account_id, stage="redeem")
     password = _open(db, vault, account.password_secret_id, "account.password")
     if password is None:
-        raise ApiError("This account has no password to fill.")
+        raise NothingToRelease("This account has no password to fill.")
     ticket = new_token()
     row = FillTicket(
         token_hash=hash_token(ticket),
@@ -162,14 +267,14 @@ def redeem(db: Session, vault: Vault, caller: Caller, grant: str, *, now: dateti
     )
 
 
-def current_code(
-    db: Session, vault: Vault, caller: Caller, ticket: str, *, now: datetime
+def _current_code(
+    db: Session, vault: Vault, caller: Holder, ticket: str, now: datetime
 ) -> CodeRelease:
     row = _ticket(db, caller, ticket, now)
     account = _allowed_account(db, caller, row.account_id, stage="code")
     uri = _open(db, vault, account.totp_secret_id, "account.totp")
     if uri is None:
-        raise ApiError("This account has no verification-code step.")
+        raise NothingToRelease("This account has no verification-code step.")
     code = totp.current_code(uri, now)
     audit.record(
         db,
@@ -184,13 +289,13 @@ def current_code(
     return CodeRelease(code.code, math.ceil(code.remaining))
 
 
-def _ticket(db: Session, caller: Caller, ticket: str, now: datetime) -> FillTicket:
+def _ticket(db: Session, caller: Holder, ticket: str, now: datetime) -> FillTicket:
     digest = hash_token(ticket) if 0 < len(ticket) <= MAX_TICKET_CHARS else ""
     row = db.scalar(select(FillTicket).where(FillTicket.token_hash == digest)) if digest else None
     if row is None or not hmac.compare_digest(row.token_hash, digest):
-        raise InvalidTicket(
+        raise TicketRefused(
             "The fill ticket is not valid.",
-            audit=_note(caller, "ticket.rejected", None, reason="unknown"),
+            note=_note(caller, "ticket.rejected", None, reason="unknown"),
         )
     reason = None
     if row.credential_id != caller.credential_id:
@@ -198,26 +303,26 @@ def _ticket(db: Session, caller: Caller, ticket: str, now: datetime) -> FillTick
     elif aware(row.expires_at) <= now:
         reason = "expired"
     if reason is not None:
-        raise InvalidTicket(
+        raise TicketRefused(
             "The fill ticket is not valid for this extension any more. Launch again from Okta.",
-            audit=_note(caller, "ticket.rejected", row.account_id, reason=reason, ticket_id=row.id),
+            note=_note(caller, "ticket.rejected", row.account_id, reason=reason, ticket_id=row.id),
         )
     return row
 
 
-def _allowed_account(db: Session, caller: Caller, account_id: str, *, stage: str) -> Account:
+def _allowed_account(db: Session, caller: Holder, account_id: str, *, stage: str) -> Account:
     member = db.get(Member, caller.member_id)
     if member is None:
-        raise AccessDenied("You do not have access to this account.", reason="no_access")
+        raise AccessRefused("You do not have access to this account.", reason="no_access")
     decision = rbac.decide_launch(db, rbac.MemberFacts.of(member), caller.workspace_id, account_id)
     account = db.get(Account, account_id)
     if not decision.allowed or account is None:
         denial = decision.denial or rbac.Denial.UNKNOWN_ACCOUNT
         reason, text = _DENIALS[denial]
-        raise AccessDenied(
+        raise AccessRefused(
             text,
             reason=reason,
-            audit=_note(caller, "launch.blocked", account_id, reason=denial.value, stage=stage),
+            note=_note(caller, "launch.blocked", account_id, reason=denial.value, stage=stage),
         )
     return account
 
@@ -238,8 +343,8 @@ def _open(db: Session, vault: Vault, secret_id: str | None, purpose: str) -> str
     return None if secret is None else vault.open_text(secret, purpose=purpose)
 
 
-def _note(caller: Caller, action: str, account_id: str | None, **details: Any) -> AuditNote:
-    return AuditNote(
+def _note(caller: Holder, action: str, account_id: str | None, **details: Any) -> audit.Note:
+    return audit.Note(
         workspace_id=caller.workspace_id,
         action=action,
         actor_id=caller.member_id,

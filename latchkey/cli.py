@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from broker.cli_demo import demo, seed
-from broker.cli_keys import keys
-from broker.cli_serve import serve
 from broker.db import make_engine
 from broker.migrate import current_revision, head_revision, upgrade
 from broker.rotation.cli import rotate
 from broker.settings import Settings
+from latchkey.demo import demo, seed
+from latchkey.keys import keys
+from latchkey.serve import serve
 from sandbox.cli import sandbox
 from sync.cli import sync, worker
 
