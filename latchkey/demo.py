@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 DEMO_SITES_URL = "http://127.0.0.1:8420"
 DEMO_WIDTH = 100  # columns of the tour when it is not printed to a terminal
+_ROLE_CELL = {"collaborator": "collab."}
 _APP_NAMES = {"single": "Single page", "two-step": "Two steps", "totp": "Code step"}
 
 
@@ -188,13 +189,15 @@ def _show(console: Console, session: Session, vault: Vault, demo_ws: DemoWorkspa
         )
     console.print(table)
 
+    # One short cell per account so the matrix fits in 100 columns: the role that may launch,
+    # "·" for no access; a refusal that is about the member (not the account) is named below.
     access = Table(title="Who may launch what (broker.rbac)")
-    access.add_column("Member")
-    access.add_column("Role")
-    access.add_column("Okta id")
+    access.add_column("Member", no_wrap=True)
+    access.add_column("Role", no_wrap=True)
     for account in accounts:
         assert account is not None
         access.add_column(account.name)
+    refused: dict[str, list[str]] = {}
     for member in people:
         assert member is not None
         facts = MemberFacts.of(member)
@@ -202,12 +205,20 @@ def _show(console: Console, session: Session, vault: Vault, demo_ws: DemoWorkspa
         for account in accounts:
             assert account is not None
             decision = rbac.decide_launch(session, facts, member.workspace_id, account.id)
-            cells.append(
-                f"[green]{decision.role}[/]" if decision.allowed else f"[red]✗ {decision.denial}[/]"
-            )
-        status = "" if member.active else " (deactivated)"
-        access.add_row(member.email + status, member.role.value, member.external_id or "—", *cells)
+            if decision.allowed:
+                cells.append(f"[green]{_ROLE_CELL.get(str(decision.role), decision.role)}[/]")
+            elif decision.denial == rbac.Denial.NO_ACCESS:
+                cells.append("·")
+            else:
+                cells.append("[red]✗[/]")
+                who = refused.setdefault(str(decision.denial), [])
+                if member.email not in who:
+                    who.append(member.email)
+        access.add_row(member.email, member.role.value, *cells)
     console.print(access)
+    console.print("  · no share;  collab. = Collaborator")
+    for denial, emails in refused.items():
+        console.print(f"  [red]✗ {denial}[/]: {', '.join(emails)}")
 
     sets = rbac.assignment_sets(session, demo_ws.workspace_id)
     console.print("[bold]Okta assignment sets[/] (who sync will assign to each Bookmark app):")
