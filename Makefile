@@ -41,7 +41,7 @@ unit: $(STAMP)
 
 # Browser tests run in a pytest process of their own: Playwright's sync API keeps an event loop
 # running in the main thread for as long as the browser is up, which the async tests cannot share.
-test-browser: $(STAMP) chromium
+test-browser: $(STAMP) chromium extension/node_modules/.package-lock.json  # axe-core for e2e/axe.py
 	$(BIN)/pytest -m browser
 
 # Every slow test is a browser test today; the marker stays for slow tests of other kinds.
