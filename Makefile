@@ -64,13 +64,13 @@ unit: $(STAMP)
 
 # Browser tests run in a pytest process of their own: Playwright's sync API keeps an event loop
 # running in the main thread for as long as the browser is up, which the async tests cannot share.
-test-browser: $(STAMP) chromium firefox
+test-browser: $(STAMP) chromium firefox extension/node_modules/.package-lock.json  # axe-core for e2e/axe.py
 	$(BIN)/pytest -m browser
 
 # The journeys on the sandbox stack, the long ones included (`make test` runs the core ones), and
 # the QA harness; the table at the end names the folder a failed journey left its trace in.
 .PHONY: e2e
-e2e: $(STAMP) chromium
+e2e: $(STAMP) chromium extension/node_modules/.package-lock.json
 	$(BIN)/pytest -m browser tests/e2e/test_journey.py tests/e2e/test_qa_harness.py
 
 # Every slow test is a browser test today; the marker stays for slow tests of other kinds.

@@ -17,6 +17,16 @@ class ConnectionResult:
     summary: str  # "Connected." or Okta's error, e.g. "401 E0000011: Invalid token provided"
     recorded: bool  # whether it says something about the token (so its status is updated)
     broker_app: str | None = None  # may the token keep the broker's own OIDC app assigned?
+    # The same in a person's words, the code after: "Okta refused the token (401 E0000011)".
+    plain: str = ""
+
+    @property
+    def message(self) -> str:
+        """What Settings shows after Test connection."""
+        if self.ok:
+            access = f" {self.broker_app}" if self.broker_app else ""
+            return f"Connection OK: Okta accepted the API token.{access}"
+        return f"Connection failed: {self.plain or self.summary}"
 
 
 class OktaConnectionCheck(Protocol):

@@ -6,6 +6,7 @@
                                 site) can import the modules the extension runs
     GET /launch/acc_fixture     a launch page as the broker serves it (docs/launch-contract.md),
                                 with a grant no broker knows; any other id: the blocked page (403)
+    GET /healthz                the broker's answer, so the extension's Options accept this URL
 
 Test-only by construction: this server and its `/_lib/` route exist in the test run, never in
 the extension, so no web page can use them to make the extension fill anything.
@@ -17,9 +18,10 @@ import re
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from broker.web.health import HEALTHZ
 from e2e.browser import EXTENSION_DIR, REPO
 
 FIXTURE_DIRS = (EXTENSION_DIR / "tests" / "fixtures", REPO / "tests" / "e2e" / "fixtures")
@@ -65,8 +67,12 @@ def create_pages_app(_base_url: str = "") -> Starlette:
             path, status_code=200 if known else 403, media_type="text/html", headers=headers
         )
 
+    async def healthz(request: Request) -> Response:
+        return JSONResponse(HEALTHZ, headers={"Cache-Control": "no-store"})
+
     return Starlette(
         routes=[
+            Route("/healthz", healthz, methods=["GET"]),
             Route("/launch/{account_id}", launch, methods=["GET"]),
             Route("/fixtures/{name}.html", fixture, methods=["GET"]),
             Route("/_lib/{name}.js", lib, methods=["GET"]),

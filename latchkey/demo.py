@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from e2e.journey.stack import Stack
 
 DEMO_SITES_URL = "http://127.0.0.1:8420"
+DEMO_WIDTH = 100  # columns of the tour when it is not printed to a terminal
+_ROLE_CELL = {"collaborator": "collab."}
 _APP_NAMES = {"single": "Single page", "two-step": "Two steps", "totp": "Code step"}
 
 
@@ -142,7 +144,8 @@ def demo(
     """Set up the embedded default (SQLite, a fresh keyring), show the demo workspace, then run
     the user's journey: the stack on loopback and one chiclet login in headless Chromium."""
     settings = Settings.from_env()
-    console = Console(width=None if Console().is_terminal else 150)
+    # A terminal gives its own width; a pipe or a log gets 100 columns, which the tables fit.
+    console = Console(width=None if Console().is_terminal else DEMO_WIDTH)
     console.print(f"[bold]Latchkey demo[/] — data in {settings.data_dir}")
     demo_ws, vault = _seed(settings, sites_url)
     engine = make_engine(settings.database_url)
@@ -186,13 +189,15 @@ def _show(console: Console, session: Session, vault: Vault, demo_ws: DemoWorkspa
         )
     console.print(table)
 
+    # One short cell per account so the matrix fits in 100 columns: the role that may launch,
+    # "·" for no access; a refusal that is about the member (not the account) is named below.
     access = Table(title="Who may launch what (broker.rbac)")
-    access.add_column("Member")
-    access.add_column("Role")
-    access.add_column("Okta id")
+    access.add_column("Member", no_wrap=True)
+    access.add_column("Role", no_wrap=True)
     for account in accounts:
         assert account is not None
         access.add_column(account.name)
+    refused: dict[str, list[str]] = {}
     for member in people:
         assert member is not None
         facts = MemberFacts.of(member)
@@ -200,12 +205,20 @@ def _show(console: Console, session: Session, vault: Vault, demo_ws: DemoWorkspa
         for account in accounts:
             assert account is not None
             decision = rbac.decide_launch(session, facts, member.workspace_id, account.id)
-            cells.append(
-                f"[green]{decision.role}[/]" if decision.allowed else f"[red]✗ {decision.denial}[/]"
-            )
-        status = "" if member.active else " (deactivated)"
-        access.add_row(member.email + status, member.role.value, member.external_id or "—", *cells)
+            if decision.allowed:
+                cells.append(f"[green]{_ROLE_CELL.get(str(decision.role), decision.role)}[/]")
+            elif decision.denial == rbac.Denial.NO_ACCESS:
+                cells.append("·")
+            else:
+                cells.append("[red]✗[/]")
+                who = refused.setdefault(str(decision.denial), [])
+                if member.email not in who:
+                    who.append(member.email)
+        access.add_row(member.email, member.role.value, *cells)
     console.print(access)
+    console.print("  · no share;  collab. = Collaborator")
+    for denial, emails in refused.items():
+        console.print(f"  [red]✗ {denial}[/]: {', '.join(emails)}")
 
     sets = rbac.assignment_sets(session, demo_ws.workspace_id)
     console.print("[bold]Okta assignment sets[/] (who sync will assign to each Bookmark app):")
@@ -334,6 +347,9 @@ def _serve_until_interrupted(console: Console, stack: Stack) -> None:
     echo("  sync worker: running (a change reaches Okta within a few seconds)")
     echo(f"  extension: load {root / 'extension' if root else 'extension/'} unpacked")
     echo(f"  (chrome://extensions, Developer mode), then set its broker URL to {stack.broker_url}")
+    # The sandbox org's own (fake) API token: what Settings -> API token must hold again after
+    # someone tried another one there.
+    echo(f"  Okta API token of the sandbox org: {stack.org.ctx.api_token}")
     echo("  sign-in users of the sandbox org (fake, for the demo):")
     for user in SEED_USERS:
         echo(f"    {user.login:<28} {user.password}")

@@ -16,8 +16,34 @@ import httpx
 from broker.ports import ConnectionResult
 from sync.okta import SSWS, Forbidden, InvalidToken, OktaClient, OktaError
 from sync.okta.broker_app import check_broker_app
+from sync.okta.errors import NotFound, OktaTimeout, RateLimited, ServerError, TransportError
 
 TIMEOUT_S = 10.0
+
+
+def _code(exc: OktaError) -> str:
+    return " ".join(str(part) for part in (exc.status, exc.error_code) if part is not None)
+
+
+def plain_words(exc: OktaError, domain: str) -> str:
+    """Okta's error as a person reads it, with the status and error code after, in brackets."""
+    code = _code(exc)
+    after = f" ({code})" if code else ""
+    if isinstance(exc, InvalidToken):
+        return f"Okta refused the token{after}. Enter a new API token."
+    if isinstance(exc, Forbidden):
+        return f"Okta refused the token: it may not manage apps{after}."
+    if isinstance(exc, RateLimited):
+        return f"Okta is limiting requests; try again in a minute{after}."
+    if isinstance(exc, OktaTimeout):
+        return f"Okta at {domain} did not answer in time."
+    if isinstance(exc, TransportError):
+        return f"Latchkey could not reach {domain}: check the IDP Domain."
+    if isinstance(exc, ServerError):
+        return f"Okta is not answering properly; try again later{after}."
+    if isinstance(exc, NotFound):
+        return f"{domain} does not answer like an Okta org: check the IDP Domain{after}."
+    return f"Okta answered with an error: {exc.summary}{after}."
 
 
 class OktaConnectionCheck:
@@ -46,9 +72,13 @@ class OktaConnectionCheck:
             try:
                 await client.check_token()
             except (InvalidToken, Forbidden) as exc:
-                return ConnectionResult(False, str(exc), recorded=True)
+                return ConnectionResult(
+                    False, str(exc), recorded=True, plain=plain_words(exc, domain)
+                )
             except OktaError as exc:
-                return ConnectionResult(False, str(exc), recorded=False)
+                return ConnectionResult(
+                    False, str(exc), recorded=False, plain=plain_words(exc, domain)
+                )
             access = None
             if self._broker_app_id:
                 access = await check_broker_app(client, self._broker_app_id)

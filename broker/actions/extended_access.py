@@ -70,6 +70,10 @@ def _extended(db: Session, account_id: str) -> None:
 def remove(ctx: BrokerContext, member_id: str, account_id: str) -> None:
     def act(db: Session, member: Member) -> OktaExtension:
         _extended(db, account_id)
+        # A second submit, or Back to the dialog: say what is true rather than remove again.
+        extension = db.get(OktaExtension, account_id)
+        if extension is not None and extension.removal_requested_at is not None:
+            raise Conflict("This account is already being removed from Okta.")
         return extensions.remove_from_okta(db, member, account_id)
 
     _on_account(ctx, member_id, account_id, act)

@@ -12,6 +12,7 @@ Confirmations (*Extend your account to Okta?*, *Remove from Okta?*) are pages wi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,7 +25,7 @@ from broker.context import BrokerContext
 from broker.errors import Conflict, DomainError, NotFound, PermissionDenied
 from broker.models import Member
 from broker.sessions import current_member
-from broker.web import forms
+from broker.web import forms, sync_status
 from broker.web.templating import page
 
 _WHAT = "this action on the account"
@@ -51,32 +52,55 @@ def path_of(account_id: str) -> str:
     return f"/accounts/{account_id}"
 
 
-def _snapshot(ctx: BrokerContext, member_id: str, account_id: str) -> AccountSnapshot | None:
+@dataclass(frozen=True)
+class _Loaded:
+    member: Member
+    account: AccountSnapshot
+    pause: sync_status.Pause | None  # why no sync runs in this workspace now, if none does
+
+
+def _snapshot(
+    ctx: BrokerContext, member_id: str, account_id: str
+) -> tuple[AccountSnapshot, sync_status.Pause | None] | None:
     # One 404 for every refusal: a deactivated viewer learns no more than an outsider.
     try:
-        return extended_access.account(ctx, member_id, account_id)
+        snapshot = extended_access.account(ctx, member_id, account_id)
     except DomainError:
         return None
+    return snapshot, sync_status.pause_for(ctx, member_id)
 
 
-async def _load(request: Request) -> tuple[Member, AccountSnapshot] | Response:
+async def _load(request: Request) -> _Loaded | Response:
     member = await current_member(request)
     if member is None:
         return forms.sign_in_needed(request)
     account_id: str = request.path_params["account_id"]
     ctx = forms.context_of(request)
-    snapshot = await run_in_threadpool(_snapshot, ctx, member.id, account_id)
-    if snapshot is None:
+    found = await run_in_threadpool(_snapshot, ctx, member.id, account_id)
+    if found is None:
         return forms.not_found(request, member)
-    return member, snapshot
+    return _Loaded(member, *found)
 
 
 async def account(request: Request) -> Response:
     loaded = await _load(request)
     if isinstance(loaded, Response):
         return loaded
-    member, snapshot = loaded
-    return page(request, "account.html", member=member, account=snapshot)
+    return page(
+        request, "account.html", member=loaded.member, account=loaded.account, pause=loaded.pause
+    )
+
+
+def _not_owner(request: Request, member: Member, account_id: str, reason: str) -> Response:
+    """The account's Owner decides what happens to it in Okta, not a workspace Admin."""
+    return forms.not_allowed(
+        request,
+        member,
+        what=_WHAT,
+        reason=reason,
+        advice="Ask the account's Owner if it should be extended to Okta, synced or removed.",
+        back=(path_of(account_id), "the account"),
+    )
 
 
 async def confirm(request: Request) -> Response:
@@ -84,12 +108,36 @@ async def confirm(request: Request) -> Response:
     loaded = await _load(request)
     if isinstance(loaded, Response):
         return loaded
-    member, snapshot = loaded
+    member, snapshot = loaded.member, loaded.account
     if kind not in _CONFIRMS:
         return forms.not_found(request, member)
     if not _CONFIRMS[kind](snapshot):
-        return forms.not_allowed(request, member, what=_WHAT)
+        return _refused_confirm(request, member, snapshot, kind)
     return page(request, "account_confirm.html", member=member, account=snapshot, kind=kind)
+
+
+def _refused_confirm(
+    request: Request, member: Member, snapshot: AccountSnapshot, kind: str
+) -> Response:
+    """A dialog that no longer applies (Back, an old tab): say what is true, with a way back."""
+    extension = snapshot.extension
+    if kind == "extend" and extension is not None and not snapshot.removing:
+        return forms.stale(request, path_of(snapshot.id), "This account is already extended.")
+    if kind == "remove" and snapshot.removing:
+        return forms.stale(
+            request, path_of(snapshot.id), "This account is being removed from Okta."
+        )
+    if kind == "remove" and extension is None:
+        return forms.stale(request, path_of(snapshot.id), "This account is not extended to Okta.")
+    if kind == "extend" and not snapshot.feature_on:
+        return forms.stale(request, path_of(snapshot.id), sync_status.FEATURE_OFF)
+    return _not_owner(
+        request,
+        member,
+        snapshot.id,
+        "Only an Owner of this account, provisioned from Okta, "
+        "can extend it or remove it from Okta.",
+    )
 
 
 async def act(request: Request) -> Response:
@@ -107,8 +155,8 @@ async def act(request: Request) -> Response:
         await run_in_threadpool(action, ctx, member.id, account_id)
     except NotFound:
         return forms.not_found(request, member)
-    except PermissionDenied:
-        return forms.not_allowed(request, member, what=_WHAT)
+    except PermissionDenied as exc:
+        return _not_owner(request, member, account_id, exc.message)
     except Conflict as exc:
         # Back after an action, an old tab, a second submit: the page says what is true now.
         return forms.stale(request, path_of(account_id), exc.message)

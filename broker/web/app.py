@@ -30,6 +30,7 @@ from broker.web import (
     activity_pages,
     auth,
     collection_pages,
+    error_pages,
     health,
     import_pages,
     launch,
@@ -93,6 +94,7 @@ def create_app(
     app = Starlette(
         routes=_routes(ctx),
         middleware=[Middleware(Observe, metrics=metrics)],
+        exception_handlers=error_pages.handlers(),
         lifespan=lifespan,
     )
     app.state.ctx = ctx

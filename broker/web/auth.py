@@ -2,8 +2,10 @@
 
 A sign-in starts at a launch (or at `/auth/login`), goes to Okta's authorize endpoint (silent when
 the user has an Okta session) and ends at the callback, which opens a broker session for the
-member whose SCIM `external_id` is the ID token's `sub` and goes back to where it started. Where
-it goes back is always a path we built (`/` or `/launch/<id>`), never a URL from the request.
+member whose SCIM `external_id` is the ID token's `sub` and goes back to where it started: the
+launch, or the page that asked the person to sign in (`/auth/login?next=/settings`). A return
+target is only ever one of the broker's own page paths (`return_path`): never a URL, a host, a
+dot segment or an API path, so a link cannot turn the sign-in into an open redirect.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ log = logging.getLogger("latchkey.auth")
 HOME = "/"
 # Ids from `broker.db.new_id`: 22 URL-safe characters; a little slack, never a slash or a dot.
 _ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# A page path: "/" or slash-separated segments of [A-Za-z0-9_-] (no "//", no dots, no backslash,
+# no query); the column that keeps it holds 200 characters.
+_PAGE_PATH = re.compile(r"/(?:[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)?")
+_NOT_PAGES = ("/auth/", "/api/", "/scim/", "/static/", "/metrics", "/healthz", "/readyz")
 
 _FAILURE_TEXT: dict[type[SignInError], tuple[str, str]] = {
     AuthorizationDenied: (
@@ -82,6 +88,15 @@ def launch_path(account_id: str) -> str | None:
     return f"/launch/{account_id}" if _ACCOUNT_ID.fullmatch(account_id) else None
 
 
+def return_path(candidate: str | None) -> str | None:
+    """`candidate` when it is one of the broker's own page paths, else None."""
+    if not candidate or len(candidate) > 200 or not _PAGE_PATH.fullmatch(candidate):
+        return None
+    if candidate.startswith(_NOT_PAGES):
+        return None
+    return candidate
+
+
 def launch_account(return_to: str) -> str | None:
     prefix = "/launch/"
     if return_to.startswith(prefix) and _ACCOUNT_ID.fullmatch(return_to[len(prefix) :]):
@@ -108,7 +123,7 @@ def _begin(ctx: BrokerContext, binder: str | None, return_to: str) -> transactio
 
 async def start_sign_in(request: Request, return_to: str) -> Response:
     """Send the browser to Okta; it comes back to `return_to` (a path we built) once signed in."""
-    assert return_to == HOME or launch_account(return_to) is not None
+    assert return_path(return_to) == return_to
     ctx, rp = _context(request), relying_party(request)
     try:
         await rp.metadata()  # fail before writing anything when Okta is unreachable
@@ -270,9 +285,14 @@ async def callback(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    """`/auth/login[?account=<id>]`: sign in, then go home or to that account's launch."""
+    """`/auth/login[?account=<id> | ?next=<page path>]`: sign in, then go to that account's
+    launch, or back to the page that asked, or home."""
     account = request.query_params.get("account")
-    return_to = (launch_path(account) if account else None) or HOME
+    return_to = (
+        (launch_path(account) if account else None)
+        or return_path(request.query_params.get("next"))
+        or HOME
+    )
     if await current_session(request) is not None:
         return RedirectResponse(return_to, status_code=303)
     return await start_sign_in(request, return_to)

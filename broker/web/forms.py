@@ -20,6 +20,7 @@ from broker.context import BrokerContext
 from broker.models import Member
 from broker.sessions import csrf_ok, current_member
 from broker.web import flash
+from broker.web.auth import return_path
 from broker.web.templating import page, templates
 
 
@@ -44,12 +45,36 @@ def context_of(request: Request) -> BrokerContext:
 
 
 def sign_in_needed(request: Request) -> Response:
-    return page(request, "signin_needed.html", 401)
+    """401, with a sign-in link that comes back here: to this page, or for a form post to the
+    page that holds the form (`/accounts/x/sync` -> `/accounts/x`)."""
+    path = request.url.path
+    if request.method != "GET":
+        path = path.rsplit("/", 1)[0] or "/"
+    return page(request, "signin_needed.html", 401, next=return_path(path) or "/")
 
 
-def not_allowed(request: Request, member: Member, *, what: str) -> Response:
-    """403: signed in, but this page or action is not for the member's role."""
-    return page(request, "not_allowed.html", 403, member=member, what=what)
+def not_allowed(
+    request: Request,
+    member: Member,
+    *,
+    what: str,
+    reason: str | None = None,
+    advice: str | None = None,
+    back: tuple[str, str] | None = None,
+) -> Response:
+    """403: signed in, but this page or action is not for the member. Without `reason` and
+    `advice` it says the workspace role is why and to ask an Admin; `back` is (path, label)."""
+    return page(
+        request,
+        "not_allowed.html",
+        403,
+        member=member,
+        what=what,
+        reason=reason,
+        advice=advice,
+        back=back[0] if back else None,
+        back_label=back[1] if back else None,
+    )
 
 
 def not_found(request: Request, member: Member | None) -> Response:

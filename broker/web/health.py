@@ -1,4 +1,8 @@
-"""`/healthz`: the process answers. `/readyz`: and its database does too."""
+"""`/healthz`: the process answers. `/readyz`: and its database does too.
+
+`/healthz` names the service, so the extension's Options can tell a Latchkey broker from any other
+server before saving its URL.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from broker.context import BrokerContext
 
 log = logging.getLogger("latchkey.health")
 _NO_STORE = {"Cache-Control": "no-store"}
+HEALTHZ = {"status": "ok", "service": "latchkey"}
 
 
 def _database_answers(ctx: BrokerContext) -> bool:
@@ -29,7 +34,7 @@ def _database_answers(ctx: BrokerContext) -> bool:
 
 def routes(ctx: BrokerContext) -> list[BaseRoute]:
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"}, headers=_NO_STORE)
+        return JSONResponse(HEALTHZ, headers=_NO_STORE)
 
     async def readyz(request: Request) -> Response:
         if await run_in_threadpool(_database_answers, ctx):

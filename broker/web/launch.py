@@ -47,6 +47,8 @@ async def launch(request: Request) -> Response:
         grant=outcome.grant,
         account_id=account_id,
         account_label=outcome.account_label,
+        # What the extension's Options must hold for its content script to run on this page.
+        broker_url=context_of(request).settings.broker_url.rstrip("/"),
     )
 
 

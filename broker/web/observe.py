@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from broker.web.metrics import Metrics
 
 log = logging.getLogger("latchkey.http")
+REQUEST_ID_STATE = "latchkey_request_id"
 
 
 def _handler_name(scope: Scope) -> str:
@@ -35,6 +36,8 @@ class Observe:
             return
         started = time.perf_counter()
         request_id = secrets.token_hex(8)
+        # The 500 page shows it, so a person can quote the log line to an administrator.
+        scope.setdefault("state", {})[REQUEST_ID_STATE] = request_id
         status = 500
 
         async def send_with_id(message: Message) -> None:

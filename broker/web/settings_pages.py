@@ -17,9 +17,10 @@ from broker.actions import settings as settings_actions
 from broker.actions.settings import SettingsChange
 from broker.errors import DomainError, InvalidInput
 from broker.models import Member
-from broker.ports import ConnectionResult, okta_check_of
+from broker.ports import okta_check_of
 from broker.sessions import current_member
-from broker.web import forms
+from broker.web import flash, forms
+from broker.web.okta_domain import admin_console_org
 from broker.web.templating import page
 
 PATH = "/settings"
@@ -39,7 +40,7 @@ async def _settings_page(
     *,
     errors: dict[str, str] | None = None,
     domain_value: str | None = None,
-    connection: ConnectionResult | None = None,
+    admin_console_org: str | None = None,
 ) -> Response:
     try:
         snapshot = await run_in_threadpool(
@@ -55,7 +56,7 @@ async def _settings_page(
         settings=snapshot,
         errors=errors or {},
         domain_value=snapshot.okta_domain if domain_value is None else domain_value,
-        connection=connection,
+        admin_console_org=admin_console_org,
     )
 
 
@@ -110,6 +111,16 @@ async def set_domain(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     domain = posted.fields.get("okta_domain", "")
+    org = admin_console_org(domain)
+    if org is not None:
+        # The Admin Console's address answers neither sign-in nor the Management API.
+        errors = {
+            "okta_domain": "This is the address of Okta's Admin Console, not of your Okta "
+            f"organisation. Use {org} instead."
+        }
+        return await _settings_page(
+            request, posted.member, 400, errors=errors, domain_value=domain, admin_console_org=org
+        )
     change = SettingsChange(okta_domain=domain)
     return await _apply(request, posted.member, change, "domain_saved", domain_value=domain)
 
@@ -143,8 +154,9 @@ async def _apply(
 
 
 async def check_connection(request: Request) -> Response:
-    """Answered with the page itself, not a redirect: Okta's answer is of this moment, and a
-    failure that says nothing about the token (a timeout, a 5xx) is recorded nowhere else."""
+    """Post-redirect-get like every form: Okta's answer travels in the flash message (a failure
+    that says nothing about the token, a timeout or a 5xx, is recorded nowhere else), shown at
+    the top of the page, and a reload does not call Okta again."""
     posted = await _admin_post(request)
     if isinstance(posted, Response):
         return posted
@@ -154,7 +166,9 @@ async def check_connection(request: Request) -> Response:
         result = await settings_actions.test_connection(forms.context_of(request), member.id, check)
     except DomainError:
         return forms.not_allowed(request, member, what=_WHAT)
-    return await _settings_page(request, member, connection=result)
+    if result.ok:
+        return flash.redirect(request, PATH, success=result.message)
+    return flash.redirect(request, PATH, error=result.message)
 
 
 def routes() -> list[BaseRoute]:

@@ -9,7 +9,7 @@ import { abortAll, expectedOrigin, onAgentFailure, onAgentPage } from "./flows.j
 import { launch } from "./launch.js";
 import { currentSession, register, signInUrl, signOut } from "./session.js";
 import { brokerSettings } from "./settings.js";
-import { loadLastLaunch, loadLaunches } from "./store.js";
+import { dropLaunches, loadLastLaunch, loadLaunches } from "./store.js";
 
 const isText = (value, max) => typeof value === "string" && value.length > 0 && value.length <= max;
 const isFlag = (value) => typeof value === "boolean";
@@ -127,6 +127,7 @@ const HANDLERS = {
     async handle() {
       await abortAll("signed_out");
       await signOut();
+      await dropLaunches();
       return { ok: true };
     },
   },

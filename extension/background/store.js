@@ -68,3 +68,8 @@ export function recordLaunch(record) {
 export function updateLaunch(launchId, changes) {
   return rewrite((launches) => launches.map((l) => (l.launchId === launchId ? { ...l, ...changes } : l)));
 }
+
+/** Sign-out forgets them: the next person at this browser does not see the previous one's launches. */
+export function dropLaunches() {
+  return rewrite(() => []);
+}

@@ -1,4 +1,6 @@
-// The popup: who is signed in, the last launch and how it ended, sign in and sign out.
+// The popup: who is signed in, the last launch and how it ended, sign in and sign out; on a first
+// run (no broker URL yet), a pointer to Options. Sign-out forgets the last launch (the background
+// drops it), so the next person at this browser does not see it.
 
 const OUTCOMES = {
   signed_in: "signed in",
@@ -38,6 +40,8 @@ async function render() {
   $("broker").textContent = state.brokerUrl
     ? `Broker: ${state.brokerUrl}${state.managed ? " (set by your organisation)" : ""}`
     : "No broker configured: see Options.";
+  // First run: nothing can work until the broker URL is set, so say so first.
+  $("setup").hidden = Boolean(state.brokerUrl);
   $("sign-in").hidden = Boolean(state.member) || !state.brokerUrl;
   $("sign-out").hidden = !state.member;
   $("last-launch").textContent = describeLaunch(state.lastLaunch);
@@ -61,9 +65,11 @@ $("sign-out").addEventListener("click", async () => {
   await render();
 });
 
-$("options").addEventListener("click", (event) => {
-  event.preventDefault();
-  chrome.runtime.openOptionsPage();
-});
+for (const id of ["options", "open-setup"]) {
+  $(id).addEventListener("click", (event) => {
+    event.preventDefault();
+    chrome.runtime.openOptionsPage();
+  });
+}
 
 render();

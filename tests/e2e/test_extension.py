@@ -45,20 +45,22 @@ def test_extension_loads_with_its_fixed_id(extension: LoadedExtension) -> None:
 
 def test_popup_renders_without_errors(extension: LoadedExtension, page: Page) -> None:
     errors = _errors(page)
+    extension.worker.evaluate("chrome.storage.local.remove('brokerUrl')")  # a first run
     page.goto(extension.url("popup/popup.html"))
     expect(page.locator("#member")).to_have_text("Not signed in.")
     expect(page.locator("#broker")).to_have_text("No broker configured: see Options.")
+    expect(page.locator("#setup")).to_be_visible()
     expect(page.locator("#last-launch")).to_have_text("None yet.")
     assert errors == []
 
 
 def test_options_store_the_broker_url_and_register_the_launch_script(
-    extension: LoadedExtension, page: Page
+    extension: LoadedExtension, page: Page, pages_url: str
 ) -> None:
     errors = _errors(page)
-    _set_broker(extension, page, " http://127.0.0.1:8400/ ")
+    _set_broker(extension, page, f" {pages_url}/ ")
     expect(page.locator("#status")).to_have_text("Saved.")
-    assert _storage(extension, "local")["brokerUrl"] == "http://127.0.0.1:8400"
+    assert _storage(extension, "local")["brokerUrl"] == pages_url
     page.wait_for_function("true")  # let the worker see the change
     extension.worker.evaluate(
         """async () => {
@@ -75,11 +77,14 @@ def test_options_store_the_broker_url_and_register_the_launch_script(
     assert errors == []
 
 
-def test_options_refuse_an_insecure_broker_url(extension: LoadedExtension, page: Page) -> None:
-    _set_broker(extension, page, "http://127.0.0.1:8400")
+def test_options_refuse_an_insecure_broker_url(
+    extension: LoadedExtension, page: Page, pages_url: str
+) -> None:
+    _set_broker(extension, page, pages_url)
+    expect(page.locator("#status")).to_have_text("Saved.")
     _set_broker(extension, page, "http://latchkey.example.com")
-    expect(page.locator("#status")).to_contain_text("https://")
-    assert _storage(extension, "local")["brokerUrl"] == "http://127.0.0.1:8400"
+    expect(page.locator("#broker-url-error")).to_contain_text("https://")
+    assert _storage(extension, "local")["brokerUrl"] == pages_url
 
 
 def test_web_pages_cannot_message_the_extension(page: Page, pages_url: str) -> None:

@@ -144,5 +144,8 @@ def test_latchkey_demo_runs_one_chiclet_login_in_chromium(tmp_path: Path, chromi
     assert f"Screenshot: {shot}" in out
     assert shot.stat().st_size > 0
     assert "Stopped the broker, the sandbox org and the demo sites." in out
+    tables = [line for line in out.splitlines() if line[:1] in "┏┃┡│└━"]
+    assert tables, "the tour prints its tables"
+    assert max(len(line) for line in tables) <= 100, "the tour's tables fit in 100 columns"
     for site in json.loads((tmp_path / "demo-sites.json").read_text()):
         assert site["password"] not in out + done.stderr  # no vault password is ever printed

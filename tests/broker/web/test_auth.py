@@ -333,6 +333,44 @@ async def test_sign_in_never_returns_to_a_url_from_the_request(
     assert all(urlsplit(url).hostname == "127.0.0.1" for url in journey.urls())
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["/settings", "/profile", "/accounts/abc_DEF-123", "/members", "/"],
+)
+async def test_sign_in_returns_to_the_page_that_asked(harness: Harness, target: str) -> None:
+    user = harness.okta_user("ada@example.com")
+    harness.member_for(user)
+    await harness.okta_session(user)
+
+    journey = await harness.navigate(f"{BROKER}/auth/login?" + urlencode({"next": target}))
+
+    assert journey.hop_to("/auth/callback").headers["location"] == target
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/auth/logout",
+        "/api/ext/v1/keys",
+        "/scim/v2/Users",
+        "/static/broker.css",
+        "/settings/",
+        "/settings?x=1",
+        "/a/./b",
+        "/%2F%2Fevil.example",
+        "/" + "a" * 200,
+    ],
+)
+async def test_sign_in_returns_only_to_page_paths(harness: Harness, target: str) -> None:
+    user = harness.okta_user("ada@example.com")
+    harness.member_for(user)
+    await harness.okta_session(user)
+
+    journey = await harness.navigate(f"{BROKER}/auth/login?" + urlencode({"next": target}))
+
+    assert journey.hop_to("/auth/callback").headers["location"] == "/"
+
+
 async def test_an_okta_user_who_is_not_a_member_gets_a_clear_page(harness: Harness) -> None:
     stranger = harness.okta_user("stranger@example.com")
     await harness.okta_session(stranger)

@@ -30,7 +30,7 @@ _GRANT_META = re.compile(r'<meta name="latchkey-grant" content="([^"]+)">')
 async def test_healthz_and_readyz_answer(harness: Harness) -> None:
     health = await harness.browser.get(f"{BROKER}/healthz")
     ready = await harness.browser.get(f"{BROKER}/readyz")
-    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert (health.status_code, health.json()) == (200, {"status": "ok", "service": "latchkey"})
     assert (ready.status_code, ready.json()["database"]) == (200, "ok")
 
 

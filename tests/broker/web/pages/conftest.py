@@ -69,6 +69,12 @@ class Site:
         assert self.harness.session_cookie()
         return member
 
+    async def csrf_token(self) -> str:
+        """The session's form token, as the header's sign-out form carries it on every page."""
+        found = re.search(r'name="csrf_token" value="([^"]+)"', (await self.get("/")).text)
+        assert found, "no form token: is anyone signed in?"
+        return found[1]
+
     async def get(self, path: str) -> httpx.Response:
         return await self.browser.get(f"{BROKER}{path}")
 

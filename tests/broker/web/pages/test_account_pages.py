@@ -12,7 +12,7 @@ from sync.clients import client_maker
 from sync.record import record_problem
 from sync.worker import Worker, WorkerSettings
 from tests.broker.web.conftest import BROKER
-from tests.broker.web.pages.conftest import Site, has_form, hidden_fields, main_of
+from tests.broker.web.pages.conftest import Site, has_form, main_of
 
 pytestmark = pytest.mark.anyio
 
@@ -199,7 +199,7 @@ async def test_a_collaborator_posting_the_owners_forms_changes_nothing(site: Sit
     site.clear_outbox()
     page = await site.get(f"/accounts/{extended.id}")
     assert "More options" not in page.text
-    token = hidden_fields((await site.get("/profile")).text, "/profile/sync")["csrf_token"]
+    token = await site.csrf_token()
 
     for account, action in ((fresh, "extend"), (extended, "sync"), (extended, "remove")):
         answer = await site.browser.post(
@@ -219,7 +219,7 @@ async def test_posting_to_an_account_one_cannot_see_answers_404(site: Site) -> N
     owner = site.colleague()
     await site.sign_in(WorkspaceRole.ADMIN)
     account = site.extended(owner)
-    token = hidden_fields((await site.get("/profile")).text, "/profile/sync")["csrf_token"]
+    token = await site.csrf_token()
 
     answer = await site.browser.post(
         f"{BROKER}/accounts/{account.id}/remove", data={"csrf_token": token}

@@ -23,7 +23,10 @@ async def test_every_signed_in_member_sees_their_profile(site: Site, role: Works
     text = main_of(page.text)
     assert member.email in text
     assert f"<code>{member.external_id}</code>" in text
-    assert ">Sync with Okta</button>" in text
+    assert "Sync with Okta" in text
+    # Nothing of theirs is extended: the button is not offered, and the page says why.
+    assert ">Sync with Okta</button>" not in text
+    assert "You own no account that is extended to Okta" in text
 
 
 async def test_sync_with_okta_queues_the_accounts_i_own_and_says_how_many(site: Site) -> None:

@@ -56,7 +56,8 @@ async def test_signed_out_visitors_are_asked_to_sign_in(site: Site) -> None:
     for path in ("/settings", "/settings/extended-access?turn=on", "/members", "/profile"):
         page = await site.get(path)
         assert page.status_code == 401, path
-        assert 'href="/auth/login"' in main_of(page.text)
+        back = path.split("?")[0]
+        assert f'href="/auth/login?next={back}"' in main_of(page.text)
 
 
 async def test_a_deactivated_member_is_signed_out_at_once(site: Site) -> None:
@@ -70,7 +71,7 @@ async def test_a_deactivated_member_is_signed_out_at_once(site: Site) -> None:
 
 async def test_non_admins_cannot_change_settings_by_posting(site: Site) -> None:
     await site.sign_in(WorkspaceRole.USER)
-    token = hidden_fields((await site.get("/profile")).text, "/profile/sync")["csrf_token"]
+    token = await site.csrf_token()
 
     for action, field, value in (
         ("/settings/extended-access", "enabled", "on"),
@@ -194,7 +195,7 @@ async def test_the_token_is_sealed_and_never_shown_back(
     # A failed save of the same form (a bad domain) does not echo it either.
     bad = await site.submit(after, "/settings/okta-domain", okta_domain="ftp://x")
     assert token not in bad.text
-    tested = await site.submit(after, "/settings/test-connection")
+    tested = await site.submit_and_follow(after, "/settings/test-connection")
     assert token not in tested.text
     assert token not in caplog.text
 
@@ -204,10 +205,11 @@ async def test_test_connection_against_the_sandbox_says_ok(site: Site) -> None:
     site.connect_okta()
     page = await site.get("/settings")
 
-    answer = await site.submit(page, "/settings/test-connection")
+    answer = await site.submit_and_follow(page, "/settings/test-connection")
 
     assert answer.status_code == 200
-    assert "Connection OK" in answer.text
+    assert "Connection OK" in main_of(answer.text).split("<h1", 1)[0]  # at the top
+    assert "Connection OK" not in (await site.get("/settings")).text  # a reload: not again
     # And what the token may do with Latchkey's own OIDC app (assigned to Everyone here).
     assert "The token can read Latchkey&#39;s app" in answer.text
     assert "Okta accepted it on" in answer.text
@@ -223,9 +225,10 @@ async def test_a_refused_token_shows_update_and_a_new_token_clears_it(site: Site
     site.connect_okta(token=secrets.token_urlsafe(30))  # a token the org never issued
     page = await site.get("/settings")
 
-    refused = await site.submit(page, "/settings/test-connection")
+    refused = await site.submit_and_follow(page, "/settings/test-connection")
 
-    assert "Connection failed: 401 E0000011" in refused.text
+    assert "Connection failed: Okta refused the token (401 E0000011)." in refused.text
+    assert 'class="flash flash-error" role="alert"' in refused.text
     assert 'id="token-update"' in refused.text
     assert 'role="alert"' in refused.text
     assert "Update the Okta API token" in refused.text
@@ -239,7 +242,7 @@ async def test_a_refused_token_shows_update_and_a_new_token_clears_it(site: Site
         reload, "/settings/okta-token", okta_token=site.harness.org_ctx.api_token
     )
     assert 'id="token-update"' not in saved.text
-    tested = await site.submit(saved, "/settings/test-connection")
+    tested = await site.submit_and_follow(saved, "/settings/test-connection")
     assert "Connection OK" in tested.text
 
 
@@ -247,7 +250,7 @@ async def test_test_connection_without_a_domain_asks_for_one(site: Site) -> None
     await site.sign_in(WorkspaceRole.ADMIN)
     page = await site.get("/settings")
 
-    answer = await site.submit(page, "/settings/test-connection")
+    answer = await site.submit_and_follow(page, "/settings/test-connection")
 
     assert "Enter the IDP Domain and an API token first." in answer.text
     assert workspace(site.harness).okta_token_status is TokenStatus.UNSET
@@ -312,8 +315,8 @@ async def test_an_okta_outage_is_shown_but_says_nothing_about_the_token(site: Si
     fault_injector(site.harness.org_ctx).add(Fault("/api/v1/apps", status=503))
     page = await site.get("/settings")
 
-    answer = await site.submit(page, "/settings/test-connection")
+    answer = await site.submit_and_follow(page, "/settings/test-connection")
 
-    assert "Connection failed: 503" in answer.text
+    assert "Okta is not answering properly; try again later (503" in answer.text
     assert 'id="token-update"' not in answer.text
     assert workspace(site.harness).okta_token_status is TokenStatus.UNCHECKED
