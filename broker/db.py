@@ -61,6 +61,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Under WAL, NORMAL syncs the log at checkpoints rather than at every commit: a commit stays
+    # atomic and the database consistent, but the last commits before a power loss or an OS crash
+    # (not a process crash) can be lost. docs/deploy.md states the trade.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -72,7 +76,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # A ping per checkout is a round trip per transaction: worth it only where the network between
+    # us and the server can drop idle connections (a firewall, a proxy), not over loopback or a
+    # unix socket.
+    kwargs.setdefault("pool_pre_ping", not _local(parsed.host))
+    return create_engine(url, **kwargs)
+
+
+def _local(host: str | None) -> bool:
+    return host is None or host.startswith("/") or host in ("localhost", "127.0.0.1", "::1")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
