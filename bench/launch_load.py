@@ -347,7 +347,7 @@ async def _closed(base: str, people: list[dict[str, str]], seconds: float, trivi
                     latencies.append(time.monotonic() - start)
                 except Exception as exc:
                     if errors == 0:
-                        print(f"  error: {exc}", file=sys.stderr)
+                        print(f"  error: {exc!r}", file=sys.stderr)
                     errors += 1
 
         began = time.monotonic()
@@ -372,7 +372,7 @@ async def _open(base: str, people: list[dict[str, str]], seconds: float, rate: f
                 latencies.append(time.monotonic() - scheduled)  # from the schedule: no omission
             except Exception as exc:
                 if errors == 0:
-                    print(f"  error: {exc}", file=sys.stderr)
+                    print(f"  error: {exc!r}", file=sys.stderr)
                 errors += 1
 
         for n in range(int(seconds * rate)):

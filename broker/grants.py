@@ -19,9 +19,10 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from broker.db import new_id
 from broker.errors import NotFound
 from broker.ext_tables import LaunchGrant
 from broker.models import Account, Member, utcnow
@@ -83,8 +84,10 @@ def issue_grant(
         raise ValueError("a grant is bound to a broker session")
     issued = now or utcnow()
     token = new_token()
-    db_session.add(
-        LaunchGrant(
+    # A Core INSERT: every launch makes one, and it needs no ORM object or unit-of-work flush.
+    db_session.execute(
+        insert(LaunchGrant).values(
+            id=new_id(),
             token_hash=hash_token(token),
             workspace_id=member.workspace_id,
             member_id=member_id,
@@ -94,7 +97,6 @@ def issue_grant(
             expires_at=issued + GRANT_TTL,
         )
     )
-    db_session.flush()
     return token
 
 

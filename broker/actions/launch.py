@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from broker import audit, rbac, totp
 from broker.context import BrokerContext
-from broker.db import transaction
+from broker.db import new_id, transaction
 from broker.errors import DomainError, InvalidInput, PermissionDenied
 from broker.ext_tables import FillTicket
 from broker.grants import GrantError, issue_grant, redeem_grant
@@ -245,19 +245,21 @@ def _redeem(db: Session, vault: Vault, caller: Holder, grant: str, now: datetime
     password = _open(db, vault, account.password_secret_id, "account.password")
     if password is None:
         raise NothingToRelease("This account has no password to fill.")
-    ticket = new_token()
-    row = FillTicket(
-        token_hash=hash_token(ticket),
-        workspace_id=caller.workspace_id,
-        credential_id=caller.credential_id,
-        member_id=caller.member_id,
-        account_id=account.id,
-        grant_id=spent.id,
-        created_at=now,
-        expires_at=now + FILL_TICKET_TTL,
+    ticket, ticket_id = new_token(), new_id()
+    # A Core INSERT: the hot path needs no ORM object, and no unit-of-work flush, for this row.
+    db.execute(
+        insert(FillTicket).values(
+            id=ticket_id,
+            token_hash=hash_token(ticket),
+            workspace_id=caller.workspace_id,
+            credential_id=caller.credential_id,
+            member_id=caller.member_id,
+            account_id=account.id,
+            grant_id=spent.id,
+            created_at=now,
+            expires_at=now + FILL_TICKET_TTL,
+        )
     )
-    db.add(row)
-    db.flush()
     has_code_step = account.totp_secret_id is not None
     audit.record(
         db,
@@ -268,7 +270,7 @@ def _redeem(db: Session, vault: Vault, caller: Holder, grant: str, now: datetime
         target_id=account.id,
         grant_id=spent.id,
         credential_id=caller.credential_id,
-        ticket_id=row.id,
+        ticket_id=ticket_id,
         has_code_step=has_code_step,
     )
     return Release(
