@@ -550,7 +550,9 @@ def main() -> None:
         f"trivial    1 worker   closed loop x{CLIENTS}: {trivial['per_s']:6.0f} req/s  "
         f"p50 {trivial['p50_ms']:6.1f} ms  server CPU {trivial['cpu_ms_per_op']:.3f} ms/request"
     )
-    engines = [e for e in ("sqlite", "postgresql") if not getattr(args, f"no_{e}")]
+    engines = [
+        e for e, off in (("sqlite", args.no_sqlite), ("postgresql", args.no_postgres)) if not off
+    ]
     results = [bench_engine(engine, args, trivial["cpu_ms_per_op"]) for engine in engines]
     first = next(r for r in results if r is not None)
     print(json.dumps({k: first[k] for k in list(first)[:4]}))
