@@ -95,7 +95,15 @@ def make_engine(
         )
         # Waiting for a pooled connection is bounded too (all of them busy or hung).
         kwargs.setdefault("pool_timeout", max(connect_timeout or 30.0, 1.0))
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # A ping per checkout is a round trip per transaction: worth it only where the network between
+    # us and the server can drop idle connections (a firewall, a proxy), not over loopback or a
+    # unix socket.
+    kwargs.setdefault("pool_pre_ping", not _local(parsed.host))
+    return create_engine(url, **kwargs)
+
+
+def _local(host: str | None) -> bool:
+    return host is None or host.startswith("/") or host in ("localhost", "127.0.0.1", "::1")
 
 
 def _postgres_timeouts(
@@ -139,6 +147,10 @@ class _SqliteTimeouts:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={self.busy_ms}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Under WAL, NORMAL syncs the log at checkpoints rather than at every commit: a commit stays
+        # atomic and the database consistent, but the last commits before a power loss or an OS
+        # crash (not a process crash) can be lost. docs/deploy.md states the trade.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
         if self.statement_timeout is not None and isinstance(dbapi_connection, sqlite3.Connection):
             deadline = [math.inf]

@@ -18,11 +18,11 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from broker.db import new_id
 from broker.errors import NotFound
 from broker.ext_tables import LaunchGrant
 from broker.models import Account, Member, utcnow
@@ -84,8 +84,10 @@ def issue_grant(
         raise ValueError("a grant is bound to a broker session")
     issued = now or utcnow()
     token = new_token()
-    db_session.add(
-        LaunchGrant(
+    # A Core INSERT: every launch makes one, and it needs no ORM object or unit-of-work flush.
+    db_session.execute(
+        insert(LaunchGrant).values(
+            id=new_id(),
             token_hash=hash_token(token),
             workspace_id=member.workspace_id,
             member_id=member_id,
@@ -95,7 +97,6 @@ def issue_grant(
             expires_at=issued + GRANT_TTL,
         )
     )
-    db_session.flush()
     return token
 
 
@@ -114,20 +115,28 @@ def redeem_grant(
     """
     at = now or utcnow()
     digest = hash_token(token)
-    spent = cast(
-        CursorResult[Any],
-        db_session.execute(
-            update(LaunchGrant)
-            .where(
-                LaunchGrant.token_hash == digest,
-                LaunchGrant.member_id == member_id,
-                LaunchGrant.redeemed_at.is_(None),
-                LaunchGrant.expires_at > at,
-            )
-            .values(redeemed_at=at, redeemed_by_id=redeemed_by_id)
-            .execution_options(synchronize_session=False)
-        ),
-    )
+    # RETURNING hands back the spent row: no read after the write when it succeeds.
+    spent = db_session.execute(
+        update(LaunchGrant)
+        .where(
+            LaunchGrant.token_hash == digest,
+            LaunchGrant.member_id == member_id,
+            LaunchGrant.redeemed_at.is_(None),
+            LaunchGrant.expires_at > at,
+        )
+        .values(redeemed_at=at, redeemed_by_id=redeemed_by_id)
+        .returning(
+            LaunchGrant.id,
+            LaunchGrant.workspace_id,
+            LaunchGrant.member_id,
+            LaunchGrant.account_id,
+            LaunchGrant.session_id,
+        )
+        .execution_options(synchronize_session=False)
+    ).first()
+    if spent is not None:
+        return RedeemedGrant(*spent)
+    # Refused: read the row only now, to say why.
     grant = db_session.scalar(
         select(LaunchGrant)
         .where(LaunchGrant.token_hash == digest)
@@ -135,11 +144,7 @@ def redeem_grant(
     )
     if grant is None or not hmac.compare_digest(grant.token_hash, digest):
         raise UnknownGrant("The grant is not valid.")
-    if spent.rowcount != 1:
-        raise _why_not(grant, member_id, at)
-    return RedeemedGrant(
-        grant.id, grant.workspace_id, grant.member_id, grant.account_id, grant.session_id
-    )
+    raise _why_not(grant, member_id, at)
 
 
 def _why_not(grant: LaunchGrant, member_id: str, at: datetime) -> GrantError:

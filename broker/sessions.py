@@ -81,10 +81,17 @@ def resolve(db: Session, token: str | None, *, now: datetime | None = None) -> S
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return None
     now = now or utcnow()
-    row = db.scalar(select(BrokerSession).where(BrokerSession.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    # The session and its member in one statement (an outer join: a member gone still ends it).
+    found = db.execute(
+        select(BrokerSession, Member)
+        .outerjoin(Member, Member.id == BrokerSession.member_id)
+        .where(BrokerSession.token_hash == hash_token(token))
+    ).first()
+    if found is None:
         return None
-    member = db.get(Member, row.member_id)
+    row, member = found
+    if row.revoked_at is not None or row.expires_at <= now:
+        return None
     if member is None or not member.active:
         # Deactivated (SCIM): refused now, and the row is ended so it never comes back.
         row.revoked_at = now

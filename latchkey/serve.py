@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.supervisors import Multiprocess
 
 from broker.context import BrokerContext
 from broker.db import engine_for, make_session_factory
@@ -50,8 +53,47 @@ def serve(host: str, port: int, workers: int, log_level: str, proxy_headers: boo
     """Serve the broker (configured by LATCHKEY_* variables; see .env.example)."""
     check_config(Settings.from_env())  # a bad URL or keyring: one line now, not in each worker
     configure_logging(log_level)
-    uvicorn.run(
+    run(
         APP_FACTORY,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=proxy_headers,
+    )
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here rather than by uvicorn so that it carries TCP_NODELAY.
+
+    On Linux an accepted socket inherits TCP_NODELAY from its listener. uvicorn's worker processes
+    serve a socket handed to them, and the accepted sockets of such a server are left with Nagle's
+    algorithm on: each keep-alive response then waits for the client's delayed ACK (~40 ms)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
+    sock.set_inheritable(True)  # the worker processes serve this very socket
+    return sock
+
+
+def run(
+    app: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str = "info",
+    proxy_headers: bool = False,
+) -> None:
+    """Serve the ASGI app factory `app` (an import string) in `workers` processes."""
+    config = uvicorn.Config(
+        app,
         factory=True,
         host=host,
         port=port,
@@ -65,3 +107,13 @@ def serve(host: str, port: int, workers: int, log_level: str, proxy_headers: boo
         proxy_headers=proxy_headers,
         server_header=False,
     )
+    sock = listening_socket(host, port)
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()

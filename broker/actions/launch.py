@@ -20,16 +20,16 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from broker import audit, rbac, totp
 from broker.context import BrokerContext
-from broker.db import transaction
+from broker.db import new_id, transaction
 from broker.errors import DomainError, InvalidInput, PermissionDenied
 from broker.ext_tables import FillTicket
 from broker.grants import GrantError, issue_grant, redeem_grant
-from broker.models import Account, Member, SealedSecret
+from broker.models import Account, Member, SealedSecret, Workspace
 from broker.session_models import BrokerSession
 from broker.tokens import hash_token, new_token
 from broker.vault import Vault
@@ -154,25 +154,42 @@ def launch(ctx: BrokerContext, member_id: str, session_id: str, account_id: str)
 
     The grant is bound to the broker session the launch page runs in (`session_id`)."""
     with transaction(ctx.sessions) as db:
-        workspace_id = ctx.workspace_id(db)
-        member = db.get(Member, member_id)
-        decision = rbac.decide_member_launch(db, member, workspace_id, account_id)
-        account = db.get(Account, account_id) if decision.allowed else None
-        if member is None or account is None:
-            # `decide_member_launch` found the account live, or refused: never a grant without it.
-            denial = decision.denial or rbac.Denial.UNKNOWN_ACCOUNT
-            audit.record(
-                db,
-                workspace_id,
-                "launch.blocked",
-                actor_id=member_id if member is not None else None,
-                target_type="account",
-                target_id=account_id[:64],
-                reason=denial.value,
-            )
-            return LaunchOutcome(None, denial=denial)
-        grant = issue_grant(db, member_id=member.id, account_id=account.id, session_id=session_id)
-        return LaunchOutcome(grant, account_label=f"{account.name} - {account.app_name}")
+        return launch_in(db, ctx, db.get(Member, member_id), session_id, account_id)
+
+
+def launch_in(
+    db: Session, ctx: BrokerContext, member: Member | None, session_id: str, account_id: str
+) -> LaunchOutcome:
+    """`launch` in the caller's transaction, for a member row loaded in it (the web adapter reads
+    the broker session and launches in one transaction)."""
+    # The account, live and in the workspace this deployment serves, in one statement; holding it
+    # here lets RBAC's own lookup of it (and `issue_grant`'s) come from the session, not the store.
+    account = db.scalar(
+        select(Account)
+        .join(Workspace, Workspace.id == Account.workspace_id)
+        .where(
+            Account.id == account_id,
+            Account.deleted_at.is_(None),
+            Workspace.name == ctx.settings.workspace_name,
+        )
+    )
+    workspace_id = account.workspace_id if account is not None else ctx.workspace_id(db)
+    decision = rbac.decide_member_launch(db, member, workspace_id, account_id)
+    if member is None or account is None or not decision.allowed:
+        # `decide_member_launch` found the account live, or refused: never a grant without it.
+        denial = decision.denial or rbac.Denial.UNKNOWN_ACCOUNT
+        audit.record(
+            db,
+            workspace_id,
+            "launch.blocked",
+            actor_id=member.id if member is not None else None,
+            target_type="account",
+            target_id=account_id[:64],
+            reason=denial.value,
+        )
+        return LaunchOutcome(None, denial=denial)
+    grant = issue_grant(db, member_id=member.id, account_id=account.id, session_id=session_id)
+    return LaunchOutcome(grant, account_label=f"{account.name} - {account.app_name}")
 
 
 def redeem(ctx: BrokerContext, caller: Holder, grant: str, *, now: datetime) -> Release:
@@ -228,19 +245,21 @@ def _redeem(db: Session, vault: Vault, caller: Holder, grant: str, now: datetime
     password = _open(db, vault, account.password_secret_id, "account.password")
     if password is None:
         raise NothingToRelease("This account has no password to fill.")
-    ticket = new_token()
-    row = FillTicket(
-        token_hash=hash_token(ticket),
-        workspace_id=caller.workspace_id,
-        credential_id=caller.credential_id,
-        member_id=caller.member_id,
-        account_id=account.id,
-        grant_id=spent.id,
-        created_at=now,
-        expires_at=now + FILL_TICKET_TTL,
+    ticket, ticket_id = new_token(), new_id()
+    # A Core INSERT: the hot path needs no ORM object, and no unit-of-work flush, for this row.
+    db.execute(
+        insert(FillTicket).values(
+            id=ticket_id,
+            token_hash=hash_token(ticket),
+            workspace_id=caller.workspace_id,
+            credential_id=caller.credential_id,
+            member_id=caller.member_id,
+            account_id=account.id,
+            grant_id=spent.id,
+            created_at=now,
+            expires_at=now + FILL_TICKET_TTL,
+        )
     )
-    db.add(row)
-    db.flush()
     has_code_step = account.totp_secret_id is not None
     audit.record(
         db,
@@ -251,7 +270,7 @@ def _redeem(db: Session, vault: Vault, caller: Holder, grant: str, now: datetime
         target_id=account.id,
         grant_id=spent.id,
         credential_id=caller.credential_id,
-        ticket_id=row.id,
+        ticket_id=ticket_id,
         has_code_step=has_code_step,
     )
     return Release(
@@ -315,8 +334,8 @@ def _allowed_account(db: Session, caller: Holder, account_id: str, *, stage: str
     member = db.get(Member, caller.member_id)
     if member is None:
         raise AccessRefused("You do not have access to this account.", reason="no_access")
+    account = db.get(Account, account_id)  # held, so RBAC's lookup of it is the session's
     decision = rbac.decide_launch(db, rbac.MemberFacts.of(member), caller.workspace_id, account_id)
-    account = db.get(Account, account_id)
     if not decision.allowed or account is None:
         denial = decision.denial or rbac.Denial.UNKNOWN_ACCOUNT
         reason, text = _DENIALS[denial]

@@ -140,16 +140,24 @@ async def _in_transaction(ctx: BrokerContext, work: Callable[[Session], T]) -> T
     return await run_in_threadpool(run)
 
 
-async def _caller(ctx: BrokerContext, request: Request, now: datetime) -> Caller:
-    call: Call = request.state.latchkey_call
-
-    def work(db: Session) -> Caller:
+def _authenticate(ctx: BrokerContext, call: Call, now: datetime) -> Caller:
+    """Step 1, in its own transaction: the proof's `jti` stays spent whatever the work does."""
+    with transaction(ctx.sessions) as db:
         caller = credentials.authenticate(db, call, now=now)
         if secrets.randbelow(PRUNE_ONE_IN) == 0:
             credentials.prune_jtis(db, now)
         return caller
 
-    return await _in_transaction(ctx, work)
+
+async def _caller(ctx: BrokerContext, request: Request, now: datetime) -> Caller:
+    return await run_in_threadpool(_authenticate, ctx, request.state.latchkey_call, now)
+
+
+def _authenticated(
+    action: Callable[..., T], ctx: BrokerContext, call: Call, token: str, now: datetime
+) -> T:
+    """Authentication, then a release action: two transactions, one thread hop."""
+    return _released(action, ctx, _authenticate(ctx, call, now), token, now)
 
 
 # --- the calls ---------------------------------------------------------------------------------
@@ -213,8 +221,8 @@ async def _redeem(
 ) -> tuple[int, dict[str, Any]]:
     grant = guard.string_field(body, "grant")
     now = utcnow()
-    caller = await _caller(ctx, request, now)
-    released = await run_in_threadpool(_released, launch.redeem, ctx, caller, grant, now)
+    call: Call = request.state.latchkey_call
+    released = await run_in_threadpool(_authenticated, launch.redeem, ctx, call, grant, now)
     return 200, released.as_json()
 
 
@@ -223,8 +231,8 @@ async def _code(
 ) -> tuple[int, dict[str, Any]]:
     ticket = guard.string_field(body, "ticket")
     now = utcnow()
-    caller = await _caller(ctx, request, now)
-    code = await run_in_threadpool(_released, launch.current_code, ctx, caller, ticket, now)
+    call: Call = request.state.latchkey_call
+    code = await run_in_threadpool(_authenticated, launch.current_code, ctx, call, ticket, now)
     return 200, code.as_json()
 
 

@@ -16,8 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from broker import sessions
 from broker.actions import launch as launch_action
-from broker.sessions import current_session
+from broker.context import BrokerContext
+from broker.db import transaction
+from broker.sessions import SignedIn
 from broker.web.auth import HOME, launch_path, start_sign_in
 from broker.web.forms import context_of
 from broker.web.metrics import metrics_of
@@ -26,14 +29,27 @@ from broker.web.templating import page
 log = logging.getLogger("latchkey.launch")
 
 
+def _launch(
+    ctx: BrokerContext, token: str | None, account_id: str
+) -> tuple[SignedIn | None, launch_action.LaunchOutcome | None]:
+    """The broker session and the launch, in one transaction (and one thread hop)."""
+    if not token:
+        return None, None
+    with transaction(ctx.sessions) as db:
+        signed = sessions.resolve(db, token)
+        if signed is None:
+            return None, None
+        member, session_id = signed.member, signed.session_id
+        return signed, launch_action.launch_in(db, ctx, member, session_id, account_id)
+
+
 async def launch(request: Request) -> Response:
     account_id: str = request.path_params["account_id"]
-    signed = await current_session(request)
-    if signed is None:
-        return await start_sign_in(request, launch_path(account_id) or HOME)
-    outcome = await run_in_threadpool(
-        launch_action.launch, context_of(request), signed.member.id, signed.session_id, account_id
+    signed, outcome = await run_in_threadpool(
+        _launch, context_of(request), sessions.cookie_token(request), account_id
     )
+    if signed is None or outcome is None:
+        return await start_sign_in(request, launch_path(account_id) or HOME)
     metrics = metrics_of(request)
     if outcome.grant is None:
         metrics.launches.labels("blocked").inc()

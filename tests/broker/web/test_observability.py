@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from click.testing import CliRunner
 from sqlalchemy.orm import sessionmaker
 
@@ -134,26 +136,35 @@ def test_the_formatter_redacts_fields_named_like_secrets() -> None:
 def test_serve_runs_uvicorn_with_the_app_factory_and_no_access_log(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    calls: list[tuple[str, dict[str, object]]] = []
-    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append((app, kw)))
     # serve checks its keyring (and database URL) before it listens.
     monkeypatch.setenv("LATCHKEY_DATA_DIR", str(tmp_path))
     for name in ("LATCHKEY_DATABASE_URL", "LATCHKEY_MASTER_KEY_FILE", "LATCHKEY_MASTER_KEYS"):
         monkeypatch.delenv(name, raising=False)
     generate_keyring(tmp_path / "master.keys")
+    started: list[tuple[uvicorn.Config, int]] = []
+
+    class Supervisor:  # stands in for uvicorn's: records what it was handed
+        def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+            (sock,) = sockets
+            started.append((config, sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)))
+
+        def run(self) -> None:
+            return None
+
+    monkeypatch.setattr("latchkey.serve.Multiprocess", Supervisor)
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     try:
-        result = CliRunner().invoke(serve, ["--port", "8401", "--workers", "3"])
+        result = CliRunner().invoke(serve, ["--port", "0", "--workers", "3"])
     finally:
         root.handlers[:], root.level = saved
     assert result.exit_code == 0, result.output
-    ((app, options),) = calls
-    assert app == APP_FACTORY
-    assert options["factory"] is True
-    assert options["workers"] == 3
-    assert options["port"] == 8401
-    assert options["access_log"] is False
+    ((config, nodelay),) = started
+    assert config.app == APP_FACTORY
+    assert config.factory is True
+    assert config.workers == 3
+    assert config.access_log is False
+    assert nodelay == 1  # the listening socket the workers share carries TCP_NODELAY
 
 
 def test_the_app_factory_builds_from_the_environment(

@@ -15,7 +15,7 @@ from tests.broker.web.pages.conftest import Site, main_of
 pytestmark = pytest.mark.anyio
 
 
-@pytest.mark.parametrize("path", ["/nope", "/accounts", "/settings/nothing/here", "/static/x.css"])
+@pytest.mark.parametrize("path", ["/nope", "/accountz", "/settings/nothing/here", "/static/x.css"])
 async def test_an_unknown_path_gets_the_not_found_page(site: Site, path: str) -> None:
     await site.sign_in(WorkspaceRole.USER)
 
