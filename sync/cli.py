@@ -192,6 +192,7 @@ def _summary(console: Console, tally: Tally) -> None:
         ("Assignments removed", tally.assignments_removed),
         ("Group members added", tally.members_added),
         ("Group members removed", tally.members_removed),
+        ("Groups assigned to apps", tally.groups_assigned),
         ("Groups unassigned from apps", tally.groups_unassigned),
         ("Groups deleted", tally.groups_deleted),
         ("Failures", tally.failed),
