@@ -32,14 +32,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sync.okta import OktaClient
-from sync.okta.errors import NotFound
+from sync.okta.errors import Forbidden, NotFound
 from sync.plan import AssignUser, MoveToGroup, Op, UnassignUser
 from sync.state import ACTIVE, ActualApp, ActualGroup, DesiredApp, Strategy
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,15 @@ class OktaGroups:
         return None if facts is None else GroupFacts(facts.id, team.name, facts.members)
 
     async def _read(self, team: TeamRef) -> GroupFacts | None:
+        try:
+            return await self._read_group(team)
+        except Forbidden:
+            # The token may not read groups (no `okta.groups.read`): no group is known fit, so
+            # everyone is assigned one by one, as before this feature.
+            logger.warning("Okta refused to read groups: pushed teams are assigned one by one")
+            return None
+
+    async def _read_group(self, team: TeamRef) -> GroupFacts | None:
         group_id = team.external_id
         if group_id is None:
             found = [
@@ -243,3 +256,11 @@ def believed(app_id: str, url: str, recorded: Assignment) -> ActualApp:
         recorded.group_ids | ours,
         frozenset(),
     )
+
+
+def okta_groups_from_env(environ: Mapping[str, str] = os.environ) -> bool:
+    """`LATCHKEY_SYNC_OKTA_GROUPS`: `on` (the default) or `off`."""
+    raw = environ.get("LATCHKEY_SYNC_OKTA_GROUPS", "").strip().lower() or "on"
+    if raw not in ("on", "off"):
+        raise ValueError(f"LATCHKEY_SYNC_OKTA_GROUPS must be on or off, not {raw!r}")
+    return raw == "on"

@@ -87,7 +87,8 @@ class WorkerSettings:
     # Keep the broker's OIDC app assigned to everyone with a chiclet (`sync/broker_access.py`).
     broker_access: BrokerAccessSettings = field(default_factory=BrokerAccessSettings)
     # Assign the Okta group of a pushed team instead of its members, per account, wherever
-    # every member of the group may launch the account (`sync/okta_groups.py`).
+    # every member of the group may launch the account (`sync/okta_groups.py`);
+    # `LATCHKEY_SYNC_OKTA_GROUPS=off` turns it off.
     okta_groups: bool = True
 
 

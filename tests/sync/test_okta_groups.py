@@ -16,7 +16,7 @@ from broker.services.shares import Subject, Target
 from sandbox.org.dashboard import chiclets
 from sandbox.org.scim_client import ScimClient
 from sandbox.org.state import OrgGroup, OrgUser
-from sync.okta_groups import GroupFacts, Unfit, choose
+from sync.okta_groups import GroupFacts, Unfit, choose, okta_groups_from_env
 from sync.plan import AssignGroup, AssignUser, RevokeGroup, UnassignUser, diff, phases
 from sync.state import ActualApp, DesiredApp, Strategy
 from tests.sync.conftest import Env, okta_ids
@@ -317,3 +317,15 @@ def test_covered_users_get_the_group_and_keep_a_direct_assignment_they_hold() ->
     )
 
     assert diff(desired, actual) == [AssignGroup("acc", "0oa1", "00g1")]
+
+
+@pytest.mark.parametrize(
+    ("value", "on"), [("", True), ("on", True), ("OFF", False), (" off ", False)]
+)
+def test_okta_groups_are_on_unless_turned_off(value: str, on: bool) -> None:
+    assert okta_groups_from_env({"LATCHKEY_SYNC_OKTA_GROUPS": value}) is on
+
+
+def test_a_misspelt_okta_groups_setting_is_refused() -> None:
+    with pytest.raises(ValueError, match="on or off"):
+        okta_groups_from_env({"LATCHKEY_SYNC_OKTA_GROUPS": "yes"})
