@@ -1,6 +1,8 @@
 """The planner: a pure `diff(desired, actual)` into the Okta operations that close the gap.
 
-Operations come out in a safe order, by phase: the app (and its group) exist, active, before
+Operations come out in a safe order, by phase: first a group that grants the app to someone who
+may not launch it is unassigned (`RevokeGroup`: that person loses the chiclet with the first
+write, before the app is even activated again); the app (and its group) exist, active, before
 anyone is assigned; new users are assigned before old ones (and foreign groups) are unassigned,
 so a user who keeps access never loses the chiclet in between; an app is deactivated before it is
 deleted (Okta refuses to delete an ACTIVE app). Operations of one phase are independent of each
