@@ -329,3 +329,26 @@ def test_okta_groups_are_on_unless_turned_off(value: str, on: bool) -> None:
 def test_a_misspelt_okta_groups_setting_is_refused() -> None:
     with pytest.raises(ValueError, match="on or off"):
         okta_groups_from_env({"LATCHKEY_SYNC_OKTA_GROUPS": "yes"})
+
+
+@pytest.mark.parametrize("who", ["guest", "deactivated"])
+async def test_a_guest_or_a_deactivated_member_in_the_group_makes_it_fall_back(
+    env: Env, okta_scim: ScimClient, who: str
+) -> None:
+    alice, bob = env.person(), env.person()
+    if who == "guest":
+        carol = env.person(role=WorkspaceRole.GUEST)
+    else:
+        carol = env.person(active=False)
+        user_of(env, carol).status = "SUSPENDED"  # the push keeps her inactive in Latchkey
+    group, account_id = await shared_with_team(env, okta_scim, alice, bob)
+    await env.sync()
+
+    await push(env, okta_scim, group, alice, bob, carol)
+    tally = await env.sync()
+
+    app = env.app(_account(env, account_id))
+    assert app.group_ids == {}
+    assert set(app.user_ids) == okta_ids(alice, bob)
+    assert app.id not in dashboard(env, carol)
+    assert (tally.failed, tally.retrying) == (0, 0)
