@@ -71,17 +71,26 @@ class OktaGroups:
         self._client = client
         self._found: dict[str, asyncio.Task[GroupFacts | None]] = {}
 
-    async def facts(self, team: TeamRef) -> GroupFacts | None:
-        """The team's Okta group and its members; None when Okta has no such group."""
+    async def facts(self, team: TeamRef, known: str | None = None) -> GroupFacts | None:
+        """The team's Okta group and its members; None when Okta has no such group. `known`:
+        the group a previous sync found by the team's name, listed first instead of searching
+        (a search again if it is gone)."""
         key = f"id:{team.external_id}" if team.external_id else f"name:{team.name.casefold()}"
         task = self._found.get(key)
         if task is None:
-            task = self._found[key] = asyncio.ensure_future(self._read(team))
+            task = self._found[key] = asyncio.ensure_future(self._read(team, known))
         facts = await asyncio.shield(task)
         return None if facts is None else GroupFacts(facts.id, team.name, facts.members)
 
-    async def _read(self, team: TeamRef) -> GroupFacts | None:
+    async def _read(self, team: TeamRef, known: str | None) -> GroupFacts | None:
         try:
+            if team.external_id is None and known is not None:
+                try:
+                    members = await self._client.list_group_member_ids(known)
+                except NotFound:
+                    pass  # deleted since: look for the group by the team's name
+                else:
+                    return GroupFacts(known, team.name, frozenset(members))
             return await self._read_group(team)
         except Forbidden:
             # The token may not read groups (no `okta.groups.read`): no group is known fit, so
@@ -145,10 +154,17 @@ def choose(allowed: frozenset[str], groups: Iterable[GroupFacts]) -> Choice:
     return Choice(tuple(fit), tuple(unfit))
 
 
-async def choice_for(groups: OktaGroups, desired: DesiredApp, teams: Sequence[TeamRef]) -> Choice:
+async def choice_for(
+    groups: OktaGroups,
+    desired: DesiredApp,
+    teams: Sequence[TeamRef],
+    recorded: Assignment | None = None,
+) -> Choice:
+    """`recorded`: what the last sync left, whose groups need no search by name again."""
     if desired.remove or not teams:
         return Choice()
-    found = await asyncio.gather(*(groups.facts(t) for t in teams))
+    known = {name.casefold(): gid for gid, name, _ in recorded.groups} if recorded else {}
+    found = await asyncio.gather(*(groups.facts(t, known.get(t.name.casefold())) for t in teams))
     return choose(desired.user_ids, (f for f in found if f is not None))
 
 

@@ -96,7 +96,7 @@ async def reconcile(
     recorded = target.recorded
     try:
         if okta_groups is not None:
-            choice = await choice_for(okta_groups, desired, target.teams)
+            choice = await choice_for(okta_groups, desired, target.teams, recorded)
             desired = choice.applied_to(desired)
         if not full and target.synced and target.okta_app_id and recorded and recorded.groups:
             # Okta groups assigned at the last sync: plan against what it left. Nothing to do

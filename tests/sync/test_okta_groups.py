@@ -179,9 +179,9 @@ async def test_a_team_membership_change_with_the_group_fit_makes_no_call_for_the
     assert _account(env, account_id).id in env.queued()
     tally = await env.sync()
 
-    # Only the group is read (found by the team's name, its members listed): nothing for the
-    # app, no write. Okta itself gave her the chiclet when she joined the group.
-    assert tally.calls == {"groups": 2}
+    # Only the group's members are listed (the group the last sync found by the team's name):
+    # nothing for the app, no write. Okta itself gave her the chiclet when she joined the group.
+    assert tally.calls == {"groups": 1}
     assert (tally.synced, tally.assignments_added, tally.groups_assigned) == (1, 0, 0)
     assert app_id in dashboard(env, erin)
     assert env.queued() == set()
@@ -351,4 +351,22 @@ async def test_a_guest_or_a_deactivated_member_in_the_group_makes_it_fall_back(
     assert app.group_ids == {}
     assert set(app.user_ids) == okta_ids(alice, bob)
     assert app.id not in dashboard(env, carol)
+    assert (tally.failed, tally.retrying) == (0, 0)
+
+
+async def test_a_group_deleted_and_made_again_under_the_same_name_is_found_again(
+    env: Env, okta_scim: ScimClient
+) -> None:
+    alice, bob = env.person(), env.person()
+    group, account_id = await shared_with_team(env, okta_scim, alice, bob)
+    await env.sync()
+    with env.org.state.locked() as state:
+        state.remove_group(group.id)  # its app assignments go with it
+        again = state.add_group("Engineering")
+        again.member_ids |= okta_ids(alice, bob)
+
+    tally = await env.worker.full_pass()
+
+    app = env.app(_account(env, account_id))
+    assert set(app.group_ids) == {again.id}
     assert (tally.failed, tally.retrying) == (0, 0)
