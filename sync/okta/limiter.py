@@ -18,6 +18,11 @@ Two limiters on one token (two workers) each see the other's calls only through 
 near the end of a window both may spend the same last calls, and Okta refuses the excess with a
 429. That 429 sets `remaining` to 0 and its retry waits for the reset, so they converge with a
 few 429s a window at most (`tests/sync/okta/test_limiter.py`); with one limiter there are none.
+Given a `SharedBudget` (`budget.py`; PostgreSQL, `sync/budget.py`), the limiter instead reserves
+every call from a count all the processes on the token share, the head of a bucket's line asking
+for as many calls as wait in it (one transaction for a batch), and gives each answer's headers
+back when they teach something (a new window, more calls counted than reserved, a 429): the
+window's budget then holds across processes, and the per-process window above is not used.
 
 `Reset` is in epoch seconds on Okta's clock: it is turned into a local deadline through `Date`,
 never through the local clock. `Date` has one-second resolution, so the limiter keeps the tightest
@@ -35,6 +40,7 @@ virtual time.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import deque
@@ -47,9 +53,18 @@ import anyio
 import httpx
 
 from sync.okta.buckets import WORKFORCE_BUCKETS, Bucket, bucket_for
+from sync.okta.budget import BudgetUnavailable, SharedBudget
 from sync.okta.headers import RateLimitHeaders, response_date
 
+logger = logging.getLogger(__name__)
+
 _CALM_ANSWERS = 100  # answers without a concurrency 429 before the cap grows by one again
+_RESERVE = "reserve"  # a verdict: ask the shared budget
+# Between looks while another process learns a new window: half a second of Okta's clock, and
+# never more than 50 ms.
+_PROBE_POLL_SERVER, _PROBE_POLL_MAX = 0.5, 0.05
+# `Date` has a resolution of one second: Okta's clock may be up to that far ahead of ours.
+_DATE_RESOLUTION = 1.0
 
 
 class Clock(Protocol):
@@ -84,12 +99,21 @@ class LimiterSettings:
     time_scale: float = 1.0  # server seconds per local second
     rate_limit_retries: int = 3  # after a 429, before `RateLimited` surfaces
     buckets: tuple[Bucket, ...] = WORKFORCE_BUCKETS
+    # With a shared budget: local seconds a reserved call may take to reach Okta (reservations
+    # of a window stop this long, plus `Date`'s second, before its reset), how long a probe of a
+    # new window may stay unanswered before another process probes, and how many times a
+    # reservation is tried again when the budget's store cannot be reached.
+    send_margin: float = 0.1
+    probe_timeout: float = 10.0
+    budget_retries: int = 3
 
     def __post_init__(self) -> None:
         if not 0 < self.share <= 1:
             raise ValueError("share must be in (0, 1]")
         if self.concurrency < 1 or self.time_scale <= 0 or self.rate_limit_retries < 0:
             raise ValueError("concurrency >= 1, time_scale > 0 and rate_limit_retries >= 0")
+        if self.send_margin < 0 or self.probe_timeout <= 0 or self.budget_retries < 0:
+            raise ValueError("send_margin >= 0, probe_timeout > 0 and budget_retries >= 0")
 
 
 @dataclass
@@ -118,14 +142,23 @@ class _State:
     queue: deque[anyio.Event] = field(default_factory=deque)  # callers waiting, first first
     metered: bool = True  # False once Okta answered a success without rate-limit headers
     stats: BucketStats = field(default_factory=BucketStats)
+    # With a shared budget: calls reserved and not sent yet, the window they count in (None: a
+    # probe), when to ask the budget again (local), and the window and count last heard of.
+    tickets: int = 0
+    ticket_reset: float | None = None
+    ask_at: float | None = None
+    shared_reset: float | None = None
+    shared_used: int = 0
 
 
 class Slot:
     """A granted call: hand it the answer so the limiter learns from its headers."""
 
-    def __init__(self, limiter: Limiter, state: _State) -> None:
+    def __init__(self, limiter: Limiter, state: _State, probe: bool) -> None:
         self._limiter = limiter
         self._state = state
+        self.probe = probe  # a shared budget's call that learns a new window
+        self.fold: RateLimitHeaders | None = None  # an answer the shared budget must hear of
 
     @property
     def bucket(self) -> str:
@@ -133,12 +166,21 @@ class Slot:
 
     def observe(self, response: httpx.Response) -> None:
         self._limiter._observe(self._state, response)
+        if self._limiter.shared is not None:
+            self.fold = self._limiter._to_fold(self._state, response, self.probe)
 
 
 class Limiter:
-    def __init__(self, settings: LimiterSettings | None = None, *, clock: Clock | None = None):
+    def __init__(
+        self,
+        settings: LimiterSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        budget: SharedBudget | None = None,
+    ):
         self.settings = settings or LimiterSettings()
         self.clock: Clock = clock or SystemClock()
+        self.shared = budget
         self._states: dict[str, _State] = {}
         self._in_flight = 0
         self._max_in_flight = 0
@@ -165,17 +207,24 @@ class Limiter:
             await self._queue(state)
             state.stats.delayed += 1
             state.stats.waited += self.clock.now() - started
+        probe = False
+        if self.shared is not None and state.metered:
+            state.tickets -= 1  # `_decide` granted the call a reservation
+            probe = state.ticket_reset is None
         state.window.sent += 1
         state.in_flight += 1
         state.stats.calls += 1
         self._in_flight += 1
         self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        slot = Slot(self, state, probe)
         try:
-            yield Slot(self, state)
+            yield slot
         finally:
             state.in_flight -= 1
             self._in_flight -= 1
             self._notify()
+        if slot.fold is not None:
+            await self._fold(state, slot.fold)
 
     async def pause(self, server_seconds: float) -> None:
         """Wait `server_seconds` as Okta counts them (a backoff between retries)."""
@@ -206,14 +255,17 @@ class Limiter:
             state = self._states[bucket.name] = _State(bucket)
         return state
 
-    def _decide(self, state: _State, now: float) -> bool | float:
-        """True: go now; a float: wait until that local deadline (or a change); False: a change."""
+    def _decide(self, state: _State, now: float) -> bool | float | str:
+        """True: go now; a float: wait until that local deadline (or a change); False: a change;
+        `_RESERVE`: ask the shared budget first."""
         if now < self._hold_until:
             return self._hold_until
         if self._in_flight >= self._cap:
             return False
         if not state.metered:
             return True
+        if self.shared is not None:
+            return self._decide_shared(state, now)
         self._roll(state, now)
         window = state.window
         if window.remaining is None:
@@ -248,6 +300,10 @@ class Limiter:
                 verdict = self._decide(state, self.clock.now())
                 if verdict is True:
                     return
+                if verdict == _RESERVE:
+                    await self._reserve(state)
+                    continue
+                assert not isinstance(verdict, str)
                 await self._wait(None if verdict is False else verdict)
         finally:
             head = state.queue[0] is turn
@@ -277,6 +333,86 @@ class Limiter:
     def _notify(self) -> None:
         self._changed.set()
         self._changed = anyio.Event()
+
+    # -- a shared budget ----------------------------------------------------------------------
+
+    def _margin(self) -> float:
+        """Server seconds before a window's reset after which its reservations are not spent."""
+        return _DATE_RESOLUTION + self.settings.send_margin * self.settings.time_scale
+
+    def _decide_shared(self, state: _State, now: float) -> bool | float | str:
+        if state.tickets > 0:
+            reset = state.ticket_reset
+            if reset is None or self._server_now(now) + self._margin() < reset:
+                return True
+            state.tickets = 0  # too late in their window to reach Okta inside it
+        if state.ask_at is not None and now < state.ask_at:
+            return state.ask_at
+        return _RESERVE
+
+    async def _reserve(self, state: _State) -> None:
+        """The head of the line asks the shared budget for every caller waiting in it."""
+        assert self.shared is not None
+        wanted = max(1, len(state.queue))
+        failures = 0
+        while True:
+            server_now = self._server_now(self.clock.now())
+            try:
+                grant = await self.shared.reserve(
+                    state.bucket.name,
+                    wanted,
+                    allowance=self.budget(state.bucket),
+                    now=server_now,
+                    margin=self._margin(),
+                    probe_for=self.settings.probe_timeout * self.settings.time_scale,
+                )
+                break
+            except BudgetUnavailable as error:
+                # Never a call without a reservation: try again, then fail this one call (a
+                # temporary error: its account is retried later).
+                if failures >= self.settings.budget_retries:
+                    raise
+                failures += 1
+                logger.warning("could not reserve Okta calls (%s); trying again", error)
+                await self.clock.sleep_until(self.clock.now() + 0.1 * 2**failures)
+        now = self.clock.now()
+        if grant.calls > 0:
+            state.tickets, state.ticket_reset, state.ask_at = grant.calls, grant.reset, None
+            if grant.reset is not None:
+                state.shared_reset, state.shared_used = grant.reset, grant.used
+        elif grant.retry_at is not None:
+            state.ask_at = self._local(grant.retry_at)  # spent: at its reset
+        else:
+            # Another process is learning the new window.
+            state.ask_at = now + min(_PROBE_POLL_MAX, _PROBE_POLL_SERVER / self.settings.time_scale)
+
+    def _to_fold(
+        self, state: _State, response: httpx.Response, probe: bool
+    ) -> RateLimitHeaders | None:
+        """The headers the shared budget must hear of, if they teach it anything."""
+        headers = RateLimitHeaders.of(response)
+        if headers is None or headers.concurrency:
+            return None
+        known = state.shared_reset
+        if probe or known is None or headers.reset > known or response.status_code == 429:
+            return headers
+        if headers.reset == known and headers.limit - headers.remaining > state.shared_used:
+            return headers  # Okta counted more than the reservations we know of
+        return None
+
+    async def _fold(self, state: _State, headers: RateLimitHeaders) -> None:
+        assert self.shared is not None
+        now = self._server_now(self.clock.now())
+        try:
+            used = await self.shared.observe(state.bucket.name, headers, now=now)
+        except BudgetUnavailable as error:
+            # Reservations still hold; a probe's window not recorded is probed again later.
+            logger.warning("could not record Okta's rate-limit answer (%s)", error)
+            return
+        if state.shared_reset is None or headers.reset >= state.shared_reset:
+            state.shared_reset, state.shared_used = headers.reset, used
+        state.ask_at = None  # a new window may be open now: ask again at once
+        self._notify()
 
     # -- learning -----------------------------------------------------------------------------
 
