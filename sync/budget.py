@@ -9,7 +9,8 @@ never both take the last calls of a window:
   `min(calls, allowance - used)`, where the allowance is the token's share, or Okta's
   `X-Rate-Limit-Limit` when lower; a spent window answers its reset. Past the window, the first
   asker becomes the probe (one call, for the next window) and the others wait for its answer; a
-  probe that never answers (its worker died, its database connection dropped) expires.
+  probe that brings no window back is given up at once, and one whose worker died (or lost its
+  database) expires.
 - observe: an answer from a later window starts that window (`used` = Okta's count,
   `limit - remaining`); an answer from the current one raises `used` to Okta's count when Okta
   counted more (other integrations on the org, a straggler); a 429 counts as the window spent.
@@ -88,6 +89,9 @@ class TokenBudget:
     async def observe(self, bucket: str, headers: RateLimitHeaders, *, now: float) -> int:
         return await self._run(partial(_observe, key=self.key, bucket=bucket, headers=headers))
 
+    async def abandon_probe(self, bucket: str) -> None:
+        await self._run(partial(_abandon_probe, key=self.key, bucket=bucket))
+
     async def _run(self, work: Callable[[Session], T]) -> T:
         try:
             # In a thread: the event loop never waits on SQL. Abandoned if the caller is cancelled
@@ -162,6 +166,11 @@ def _observe(session: Session, *, key: str, bucket: str, headers: RateLimitHeade
         return row.used  # an earlier window's answer: nothing to learn
     row.window_limit = headers.limit
     return row.used
+
+
+def _abandon_probe(session: Session, *, key: str, bucket: str) -> None:
+    row = _row(session, key, bucket)
+    row.probe_until = None  # the window after `reset` is still unknown: the next asker probes
 
 
 def _first_line(error: BaseException) -> str:

@@ -56,6 +56,10 @@ class SharedBudget(Protocol):
         """Fold Okta's answer into the count; the calls now counted in that window."""
         ...
 
+    async def abandon_probe(self, bucket: str) -> None:
+        """A probe brought no window back: the next asker probes."""
+        ...
+
 
 class BudgetUnavailable(TemporaryError):
     """The shared budget could not be reached: the call was not sent (try again later)."""

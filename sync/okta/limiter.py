@@ -154,11 +154,13 @@ class _State:
 class Slot:
     """A granted call: hand it the answer so the limiter learns from its headers."""
 
-    def __init__(self, limiter: Limiter, state: _State, probe: bool) -> None:
+    def __init__(self, limiter: Limiter, state: _State, reset: float | None) -> None:
         self._limiter = limiter
         self._state = state
-        self.probe = probe  # a shared budget's call that learns a new window
+        # With a shared budget: the window the call's reservation counts in (None: a probe).
+        self.reset = reset
         self.fold: RateLimitHeaders | None = None  # an answer the shared budget must hear of
+        self.sent = True  # False: the caller gave up before sending (the reservation is unspent)
 
     @property
     def bucket(self) -> str:
@@ -167,7 +169,7 @@ class Slot:
     def observe(self, response: httpx.Response) -> None:
         self._limiter._observe(self._state, response)
         if self._limiter.shared is not None:
-            self.fold = self._limiter._to_fold(self._state, response, self.probe)
+            self.fold = self._limiter._to_fold(self._state, response, self.reset is None)
 
 
 class Limiter:
@@ -207,24 +209,28 @@ class Limiter:
             await self._queue(state)
             state.stats.delayed += 1
             state.stats.waited += self.clock.now() - started
-        probe = False
-        if self.shared is not None and state.metered:
+        shared = self.shared is not None and state.metered
+        if shared:
             state.tickets -= 1  # `_decide` granted the call a reservation
-            probe = state.ticket_reset is None
         state.window.sent += 1
         state.in_flight += 1
         state.stats.calls += 1
         self._in_flight += 1
         self._max_in_flight = max(self._max_in_flight, self._in_flight)
-        slot = Slot(self, state, probe)
+        slot = Slot(self, state, state.ticket_reset if shared else 0.0)
         try:
             yield slot
         finally:
             state.in_flight -= 1
             self._in_flight -= 1
+            if not slot.sent:
+                state.stats.calls -= 1  # not a call Okta saw
             self._notify()
-        if slot.fold is not None:
-            await self._fold(state, slot.fold)
+            if shared:
+                # Shielded: what the shared budget must learn is learnt even if the caller
+                # is being cancelled (one short transaction).
+                with anyio.CancelScope(shield=True):
+                    await self._settle(state, slot)
 
     async def pause(self, server_seconds: float) -> None:
         """Wait `server_seconds` as Okta counts them (a backoff between retries)."""
@@ -399,6 +405,23 @@ class Limiter:
         if headers.reset == known and headers.limit - headers.remaining > state.shared_used:
             return headers  # Okta counted more than the reservations we know of
         return None
+
+    async def _settle(self, state: _State, slot: Slot) -> None:
+        """After a call with a reservation: tell the shared budget what it must know."""
+        if slot.fold is not None:
+            await self._fold(state, slot.fold)
+        elif slot.reset is None:
+            # A probe that brought no window back (never sent, lost, no headers): let the next
+            # asker, here or in another process, probe again now rather than after a timeout.
+            assert self.shared is not None
+            try:
+                await self.shared.abandon_probe(state.bucket.name)
+            except BudgetUnavailable as error:
+                logger.warning("could not give up a probe of Okta's window (%s)", error)
+            state.ask_at = None
+            self._notify()
+        elif not slot.sent and slot.reset == state.ticket_reset:
+            state.tickets += 1  # still good for its window: the next caller spends it
 
     async def _fold(self, state: _State, headers: RateLimitHeaders) -> None:
         assert self.shared is not None

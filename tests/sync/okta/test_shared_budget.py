@@ -181,3 +181,34 @@ async def test_without_its_database_a_limiter_sends_nothing_and_says_why(org: Or
         engine.dispose()
 
     assert (await org.calls()).get("apps", {"calls": 0})["calls"] == 0
+
+
+class _GaveUp(Exception):
+    pass
+
+
+@postgresql_only
+async def test_a_probe_that_never_left_is_given_up_so_the_window_is_learnt_at_once(
+    org: Org, db: Database
+) -> None:
+    # A create waits for its slot, then finds its create-started mark too old and gives the
+    # slot back unsent (`sync/apply.py`): the window it was to learn must not stay unknown to
+    # every worker until the probe times out.
+    async def too_late() -> None:
+        raise _GaveUp
+
+    budgets = Budgets(db.sessions)
+    async with shared_client(org, budgets) as okta:
+        with pytest.raises(_GaveUp):
+            await okta.create_bookmark_app("Late - Site", launch_url("acc1"), sending=too_late)
+        with db.sessions() as session:
+            row = session.scalars(select(OktaRateBudget)).one()
+        assert row.probe_until is None
+        assert okta.limiter.stats()["apps"].calls == 0  # Okta saw nothing
+        await okta.check_token()  # the next call probes, and learns the window
+
+    assert (await org.calls())["apps"] == {"calls": 1, "throttled": 0}
+    with db.sessions() as session:
+        row = session.scalars(select(OktaRateBudget)).one()
+    assert row.probe_until is None
+    assert row.window_limit == 50
