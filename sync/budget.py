@@ -170,7 +170,10 @@ def _observe(session: Session, *, key: str, bucket: str, headers: RateLimitHeade
 
 def _abandon_probe(session: Session, *, key: str, bucket: str) -> None:
     row = _row(session, key, bucket)
-    row.probe_until = None  # the window after `reset` is still unknown: the next asker probes
+    if row.probe_until is not None:
+        # Expired rather than gone: the next asker probes at once, and the calls probes may
+        # have spent in the window nobody knows yet stay counted.
+        row.probe_until = 0.0
 
 
 def _first_line(error: BaseException) -> str:
