@@ -94,8 +94,8 @@ class TokenBudget:
 
     async def _run(self, work: Callable[[Session], T]) -> T:
         try:
-            # In a thread: the event loop never waits on SQL. Abandoned if the caller is cancelled
-            # (the transaction still ends on its own).
+            # In a thread: the event loop never waits on SQL (a cancelled caller waits for the
+            # transaction to end: what it reserved is then the limiter's to spend or drop).
             return await anyio.to_thread.run_sync(run_transaction, self._sessions, work)
         except SQLAlchemyError as error:
             raise BudgetUnavailable(_first_line(error)) from error
@@ -131,18 +131,14 @@ def _reserve(
     probe_for: float,
 ) -> Grant:
     row = _row(session, key, bucket)
-    if row.probe_until is not None:
-        if now < row.probe_until:
-            return Grant(0, None, row.used)  # someone is learning the next window: wait for it
-        # That probe never came back (its worker died or lost its database): probe again.
-        row.used += 1
+    if row.probe_until is not None and now < row.probe_until:
+        return Grant(0, None, row.used)  # someone is learning the next window: wait for it
+    if row.probe_until is not None or now >= row.reset:
+        # The window is over (or none was ever seen), or the probe sent to learn the next one
+        # never came back (its worker died, or lost its database): one call learns it. `used`
+        # stays the last window's until an answer shows a new one (see `_observe`).
         row.probe_until = now + probe_for
         return Grant(1, None, row.used)
-    if now >= row.reset:
-        # The window is over (or none was ever seen): one call learns the next one.
-        row.used = 1
-        row.probe_until = now + probe_for
-        return Grant(1, None, 1)
     cap = allowance if row.window_limit is None else min(allowance, row.window_limit)
     if now + margin >= row.reset or row.used >= cap:
         return Grant(0, row.reset, row.used, retry_at=row.reset)
@@ -155,13 +151,16 @@ def _observe(session: Session, *, key: str, bucket: str, headers: RateLimitHeade
     row = _row(session, key, bucket)
     counted = headers.limit - headers.remaining  # what Okta counted in the answer's window
     if headers.reset > row.reset:
-        # The answer of a later window (a probe's, most often): that window starts now. The
-        # probe's own reservation is in Okta's count already.
+        # The answer of a later window (a probe's, most often): that window starts now, and
+        # Okta's count holds the probe already.
         row.reset = headers.reset
-        row.used = max(counted, 1 if row.probe_until is not None else 0)
+        row.used = max(counted, 1)
         row.probe_until = None
-    elif headers.reset == row.reset and row.probe_until is None:
+    elif headers.reset == row.reset:
+        # Still the known window: a probe landed in it (its worker's clock ran ahead of Okta's,
+        # which it reads from `Date` only once it has an answer) is done, and counted.
         row.used = max(row.used, counted)
+        row.probe_until = None
     else:
         return row.used  # an earlier window's answer: nothing to learn
     row.window_limit = headers.limit

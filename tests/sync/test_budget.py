@@ -33,13 +33,13 @@ def budget(db: Database) -> TokenBudget:
 
 async def learnt(budget: TokenBudget) -> None:
     """A probe at 940 learns the window ending at 1000 (its own call counted)."""
-    assert await ask(budget, 5, 940.0) == Grant(1, None, 1)
+    assert await ask(budget, 5, 940.0) == Grant(1, None, 0)
     assert await budget.observe("apps", answer(49), now=941.0) == 1
 
 
 async def test_one_probe_learns_a_window_while_the_others_wait(budget: TokenBudget) -> None:
-    assert await ask(budget, 5, 940.0) == Grant(1, None, 1)  # nothing known: one call goes
-    assert await ask(budget, 5, 940.5) == Grant(0, None, 1)  # another worker waits for it
+    assert await ask(budget, 5, 940.0) == Grant(1, None, 0)  # nothing known: one call goes
+    assert await ask(budget, 5, 940.5) == Grant(0, None, 0)  # another worker waits for it
     assert await budget.observe("apps", answer(49), now=941.0) == 1
     assert await ask(budget, 5, 941.0) == Grant(5, 1000.0, 6)
 
@@ -52,7 +52,7 @@ async def test_a_window_grants_its_allowance_and_no_more(budget: TokenBudget) ->
 
 
 async def test_okta_s_lower_limit_wins_over_the_allowance(budget: TokenBudget) -> None:
-    assert await ask(budget, 1, 940.0) == Grant(1, None, 1)
+    assert await ask(budget, 1, 940.0) == Grant(1, None, 0)
     await budget.observe("apps", answer(9, limit=10), now=941.0)
     assert await ask(budget, 30, 950.0) == Grant(9, 1000.0, 10)
 
@@ -67,19 +67,31 @@ async def test_nothing_is_granted_too_close_to_the_reset_to_arrive_in_time(
 async def test_past_the_reset_the_next_window_is_probed(budget: TokenBudget) -> None:
     await learnt(budget)
     await ask(budget, 39, 950.0)
-    assert await ask(budget, 5, 1000.0) == Grant(1, None, 1)
+    assert await ask(budget, 5, 1000.0) == Grant(1, None, 40)
     assert await budget.observe("apps", answer(48, reset=1060.0), now=1000.5) == 2  # Okta's count
     assert await ask(budget, 50, 1001.0) == Grant(38, 1060.0, 40)
+
+
+async def test_a_probe_from_a_clock_ahead_of_okta_s_lands_in_the_window_and_keeps_its_count(
+    budget: TokenBudget,
+) -> None:
+    await learnt(budget)
+    await ask(budget, 29, 950.0)
+    # A worker that has no answer yet reads Okta's time from its own clock, 60 s ahead.
+    assert await ask(budget, 1, 1010.0) == Grant(1, None, 30)
+    assert await budget.observe("apps", answer(19), now=1010.0) == 31  # the window it knew
+    assert await ask(budget, 40, 955.0) == Grant(9, 1000.0, 40)
 
 
 async def test_a_probe_nobody_answers_expires_and_one_given_up_frees_at_once(
     budget: TokenBudget,
 ) -> None:
-    assert await ask(budget, 1, 940.0) == Grant(1, None, 1)
-    assert await ask(budget, 1, 949.0) == Grant(0, None, 1)
-    assert await ask(budget, 1, 950.0) == Grant(1, None, 2)  # the first one's worker died
+    assert await ask(budget, 1, 940.0) == Grant(1, None, 0)
+    assert await ask(budget, 1, 949.0) == Grant(0, None, 0)
+    assert await ask(budget, 1, 950.0) == Grant(1, None, 0)  # the first one's worker died
     await budget.abandon_probe("apps")  # that one was never sent
-    assert await ask(budget, 1, 950.5) == Grant(1, None, 3)
+    assert await ask(budget, 1, 950.5) == Grant(1, None, 0)
+    assert await budget.observe("apps", answer(47), now=951.0) == 3  # Okta saw all three
 
 
 async def test_okta_s_count_is_the_truth(budget: TokenBudget) -> None:
