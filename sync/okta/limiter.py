@@ -65,6 +65,7 @@ _RESERVE = "reserve"  # a verdict: ask the shared budget
 _PROBE_POLL_SERVER, _PROBE_POLL_MAX = 0.5, 0.05
 # `Date` has a resolution of one second: Okta's clock may be up to that far ahead of ours.
 _DATE_RESOLUTION = 1.0
+_MAX_MARGIN = 15.0
 
 
 class Clock(Protocol):
@@ -343,8 +344,11 @@ class Limiter:
     # -- a shared budget ----------------------------------------------------------------------
 
     def _margin(self) -> float:
-        """Server seconds before a window's reset after which its reservations are not spent."""
-        return _DATE_RESOLUTION + self.settings.send_margin * self.settings.time_scale
+        """Server seconds before a window's reset after which its reservations are not spent
+        (at most a quarter of Okta's minute: a sandbox sped up a thousand times still gets most
+        of each window, at the risk of a call reaching it just after the reset)."""
+        margin = _DATE_RESOLUTION + self.settings.send_margin * self.settings.time_scale
+        return min(margin, _MAX_MARGIN)
 
     def _decide_shared(self, state: _State, now: float) -> bool | float | str:
         if state.tickets > 0:
