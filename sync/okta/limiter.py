@@ -40,7 +40,6 @@ virtual time.
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections import deque
@@ -53,10 +52,9 @@ import anyio
 import httpx
 
 from sync.okta.buckets import WORKFORCE_BUCKETS, Bucket, bucket_for
-from sync.okta.budget import BudgetUnavailable, SharedBudget
+from sync.okta.budget import SharedBudget
 from sync.okta.headers import RateLimitHeaders, response_date
-
-logger = logging.getLogger(__name__)
+from sync.okta.reservations import Pacing, Reservations
 
 _CALM_ANSWERS = 100  # answers without a concurrency 429 before the cap grows by one again
 _RESERVE = "reserve"  # a verdict: ask the shared budget
@@ -143,23 +141,17 @@ class _State:
     queue: deque[anyio.Event] = field(default_factory=deque)  # callers waiting, first first
     metered: bool = True  # False once Okta answered a success without rate-limit headers
     stats: BucketStats = field(default_factory=BucketStats)
-    # With a shared budget: calls reserved and not sent yet, the window they count in (None: a
-    # probe), when to ask the budget again (local), and the window and count last heard of.
-    tickets: int = 0
-    ticket_reset: float | None = None
-    ask_at: float | None = None
-    shared_reset: float | None = None
-    shared_used: int = 0
+    reservations: Reservations | None = None  # with a shared budget
 
 
 class Slot:
     """A granted call: hand it the answer so the limiter learns from its headers."""
 
-    def __init__(self, limiter: Limiter, state: _State, reset: float | None) -> None:
+    def __init__(self, limiter: Limiter, state: _State, window: float | None) -> None:
         self._limiter = limiter
         self._state = state
         # With a shared budget: the window the call's reservation counts in (None: a probe).
-        self.reset = reset
+        self.window = window
         self.fold: RateLimitHeaders | None = None  # an answer the shared budget must hear of
         self.sent = True  # False: the caller gave up before sending (the reservation is unspent)
 
@@ -169,8 +161,8 @@ class Slot:
 
     def observe(self, response: httpx.Response) -> None:
         self._limiter._observe(self._state, response)
-        if self._limiter.shared is not None:
-            self.fold = self._limiter._to_fold(self._state, response, self.reset is None)
+        if self._state.reservations is not None:
+            self.fold = self._state.reservations.to_fold(response, self.window)
 
 
 class Limiter:
@@ -210,15 +202,15 @@ class Limiter:
             await self._queue(state)
             state.stats.delayed += 1
             state.stats.waited += self.clock.now() - started
-        shared = self.shared is not None and state.metered
-        if shared:
-            state.tickets -= 1  # `_decide` granted the call a reservation
+        # `_decide` granted the call a reservation, if the bucket is metered.
+        reserved = state.reservations if state.metered else None
+        window = reserved.take() if reserved is not None else 0.0
         state.window.sent += 1
         state.in_flight += 1
         state.stats.calls += 1
         self._in_flight += 1
         self._max_in_flight = max(self._max_in_flight, self._in_flight)
-        slot = Slot(self, state, state.ticket_reset if shared else 0.0)
+        slot = Slot(self, state, window)
         try:
             yield slot
         finally:
@@ -227,11 +219,11 @@ class Limiter:
             if not slot.sent:
                 state.stats.calls -= 1  # not a call Okta saw
             self._notify()
-            if shared:
+            if reserved is not None:
                 # Shielded: what the shared budget must learn is learnt even if the caller
                 # is being cancelled (one short transaction).
                 with anyio.CancelScope(shield=True):
-                    await self._settle(state, slot)
+                    await reserved.settle(slot.window, slot.fold, slot.sent)
 
     async def pause(self, server_seconds: float) -> None:
         """Wait `server_seconds` as Okta counts them (a backoff between retries)."""
@@ -260,6 +252,10 @@ class Limiter:
         state = self._states.get(bucket.name)
         if state is None:
             state = self._states[bucket.name] = _State(bucket)
+            if self.shared is not None:
+                state.reservations = Reservations(
+                    self.shared, bucket.name, self._pacing(), _Times(self), self._notify
+                )
         return state
 
     def _decide(self, state: _State, now: float) -> bool | float | str:
@@ -271,8 +267,9 @@ class Limiter:
             return False
         if not state.metered:
             return True
-        if self.shared is not None:
-            return self._decide_shared(state, now)
+        if state.reservations is not None:
+            verdict = state.reservations.verdict()
+            return _RESERVE if verdict is None else verdict
         self._roll(state, now)
         window = state.window
         if window.remaining is None:
@@ -308,7 +305,10 @@ class Limiter:
                 if verdict is True:
                     return
                 if verdict == _RESERVE:
-                    await self._reserve(state)
+                    assert state.reservations is not None
+                    # For everyone waiting in line: one transaction for the batch.
+                    wanted = max(1, len(state.queue))
+                    await state.reservations.reserve(wanted, self.budget(state.bucket))
                     continue
                 assert not isinstance(verdict, str)
                 await self._wait(None if verdict is False else verdict)
@@ -343,103 +343,16 @@ class Limiter:
 
     # -- a shared budget ----------------------------------------------------------------------
 
-    def _margin(self) -> float:
-        """Server seconds before a window's reset after which its reservations are not spent
-        (at most a quarter of Okta's minute: a sandbox sped up a thousand times still gets most
-        of each window, at the risk of a call reaching it just after the reset)."""
-        margin = _DATE_RESOLUTION + self.settings.send_margin * self.settings.time_scale
-        return min(margin, _MAX_MARGIN)
-
-    def _decide_shared(self, state: _State, now: float) -> bool | float | str:
-        if state.tickets > 0:
-            reset = state.ticket_reset
-            if reset is None or self._server_now(now) + self._margin() < reset:
-                return True
-            state.tickets = 0  # too late in their window to reach Okta inside it
-        if state.ask_at is not None and now < state.ask_at:
-            return state.ask_at
-        return _RESERVE
-
-    async def _reserve(self, state: _State) -> None:
-        """The head of the line asks the shared budget for every caller waiting in it."""
-        assert self.shared is not None
-        wanted = max(1, len(state.queue))
-        failures = 0
-        while True:
-            server_now = self._server_now(self.clock.now())
-            try:
-                grant = await self.shared.reserve(
-                    state.bucket.name,
-                    wanted,
-                    allowance=self.budget(state.bucket),
-                    now=server_now,
-                    margin=self._margin(),
-                    probe_for=self.settings.probe_timeout * self.settings.time_scale,
-                )
-                break
-            except BudgetUnavailable as error:
-                # Never a call without a reservation: try again, then fail this one call (a
-                # temporary error: its account is retried later).
-                if failures >= self.settings.budget_retries:
-                    raise
-                failures += 1
-                logger.warning("could not reserve Okta calls (%s); trying again", error)
-                await self.clock.sleep_until(self.clock.now() + 0.1 * 2**failures)
-        now = self.clock.now()
-        if grant.calls > 0:
-            state.tickets, state.ticket_reset, state.ask_at = grant.calls, grant.reset, None
-            if grant.reset is not None:
-                state.shared_reset, state.shared_used = grant.reset, grant.used
-        elif grant.retry_at is not None:
-            state.ask_at = self._local(grant.retry_at)  # spent: at its reset
-        else:
-            # Another process is learning the new window.
-            state.ask_at = now + min(_PROBE_POLL_MAX, _PROBE_POLL_SERVER / self.settings.time_scale)
-
-    def _to_fold(
-        self, state: _State, response: httpx.Response, probe: bool
-    ) -> RateLimitHeaders | None:
-        """The headers the shared budget must hear of, if they teach it anything."""
-        headers = RateLimitHeaders.of(response)
-        if headers is None or headers.concurrency:
-            return None
-        known = state.shared_reset
-        if probe or known is None or headers.reset > known or response.status_code == 429:
-            return headers
-        if headers.reset == known and headers.limit - headers.remaining > state.shared_used:
-            return headers  # Okta counted more than the reservations we know of
-        return None
-
-    async def _settle(self, state: _State, slot: Slot) -> None:
-        """After a call with a reservation: tell the shared budget what it must know."""
-        if slot.fold is not None:
-            await self._fold(state, slot.fold)
-        elif slot.reset is None:
-            # A probe that brought no window back (never sent, lost, no headers): let the next
-            # asker, here or in another process, probe again now rather than after a timeout.
-            assert self.shared is not None
-            try:
-                await self.shared.abandon_probe(state.bucket.name)
-            except BudgetUnavailable as error:
-                logger.warning("could not give up a probe of Okta's window (%s)", error)
-            state.ask_at = None
-            self._notify()
-        elif not slot.sent and slot.reset == state.ticket_reset:
-            state.tickets += 1  # still good for its window: the next caller spends it
-
-    async def _fold(self, state: _State, headers: RateLimitHeaders) -> None:
-        assert self.shared is not None
-        now = self._server_now(self.clock.now())
-        try:
-            used = await self.shared.observe(state.bucket.name, headers, now=now)
-        except BudgetUnavailable as error:
-            # Reservations still hold; a probe's window not recorded is probed again later.
-            logger.warning("could not record Okta's rate-limit answer (%s)", error)
-            return
-        if state.shared_reset is None or headers.reset >= state.shared_reset:
-            state.shared_reset, state.shared_used = headers.reset, used
-        state.ask_at = None  # a new window may be open now: ask again at once
-        self._notify()
+    def _pacing(self) -> Pacing:
+        scale = self.settings.time_scale
+        # Before a reset: `Date`'s second, and the time a reserved call takes to reach Okta; at
+        # most a quarter of Okta's minute (a sandbox sped up a thousand times still gets most of
+        # each window, at the risk of a call reaching it just after the reset).
+        margin = min(_DATE_RESOLUTION + self.settings.send_margin * scale, _MAX_MARGIN)
+        poll = min(_PROBE_POLL_MAX, _PROBE_POLL_SERVER / scale)
+        return Pacing(
+            margin, self.settings.probe_timeout * scale, poll, self.settings.budget_retries
+        )
 
     # -- learning -----------------------------------------------------------------------------
 
@@ -500,3 +413,22 @@ class Limiter:
         """The local time at which Okta's clock reaches `server_time` (never before)."""
         now = self.clock.now()
         return now + (server_time - self._server_now(now)) / self.settings.time_scale
+
+
+class _Times:
+    """The limiter's clocks as its reservations read them."""
+
+    def __init__(self, limiter: Limiter) -> None:
+        self._limiter = limiter
+
+    def now(self) -> float:
+        return self._limiter.clock.now()
+
+    def server_now(self) -> float:
+        return self._limiter._server_now(self._limiter.clock.now())
+
+    def local(self, server_time: float) -> float:
+        return self._limiter._local(server_time)
+
+    async def sleep_until(self, deadline: float) -> None:
+        await self._limiter.clock.sleep_until(deadline)
