@@ -19,7 +19,8 @@ near the end of a window both may spend the same last calls, and Okta refuses th
 429. That 429 sets `remaining` to 0 and its retry waits for the reset, so they converge with a
 few 429s a window at most (`tests/sync/okta/test_limiter.py`); with one limiter there are none.
 Given a `SharedBudget` (`budget.py`; PostgreSQL, `sync/budget.py`), the limiter instead reserves
-every call from a count all the processes on the token share, the head of a bucket's line asking
+(`reservations.py`) every call from a count all the processes on the token share, the head of a
+bucket's line asking
 for as many calls as wait in it (one transaction for a batch), and gives each answer's headers
 back when they teach something (a new window, more calls counted than reserved, a 429): the
 window's budget then holds across processes, and the per-process window above is not used.
