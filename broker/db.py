@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -89,17 +89,24 @@ def make_engine(
         engine = create_engine(url, **kwargs)
         _SqliteTimeouts(connect_timeout, statement_timeout).install(engine)
         return engine
+    target: str | URL = url
     if parsed.get_backend_name() == "postgresql":
-        kwargs["connect_args"] = _postgres_timeouts(
-            dict(kwargs.get("connect_args") or {}), connect_timeout, statement_timeout
-        )
+        args = dict(kwargs.get("connect_args") or {})
+        if "options" in parsed.query:
+            # The URL's own `options` (`?options=-csearch_path=…`): a connect argument of the same
+            # name would replace them, so they join it instead.
+            given = parsed.query["options"]
+            given = " ".join(given) if isinstance(given, tuple) else given
+            args["options"] = f"{given} {args.get('options', '')}".strip()
+            target = parsed.difference_update_query(["options"])
+        kwargs["connect_args"] = _postgres_timeouts(args, connect_timeout, statement_timeout)
         # Waiting for a pooled connection is bounded too (all of them busy or hung).
         kwargs.setdefault("pool_timeout", max(connect_timeout or 30.0, 1.0))
     # A ping per checkout is a round trip per transaction: worth it only where the network between
     # us and the server can drop idle connections (a firewall, a proxy), not over loopback or a
     # unix socket.
     kwargs.setdefault("pool_pre_ping", not _local(parsed.host))
-    return create_engine(url, **kwargs)
+    return create_engine(target, **kwargs)
 
 
 def _local(host: str | None) -> bool:

@@ -5,6 +5,7 @@ A module that defines tables adds its import here (one line each, alphabetical).
 
 from __future__ import annotations
 
+import broker.budget_models
 import broker.ext_tables
 import broker.models
 import broker.rotation.models

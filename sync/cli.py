@@ -23,6 +23,7 @@ from broker.settings import Settings
 from broker.startup import check_database_exists, check_ready
 from broker.vault import Vault
 from sync.broker_access import BrokerAccessSettings
+from sync.budget import Budgets
 from sync.clients import client_maker
 from sync.okta import LimiterSettings
 from sync.okta_groups import okta_groups_from_env
@@ -44,6 +45,18 @@ _SHARE = click.option(
     show_default=True,
     help="Part of each Okta rate-limit bucket this worker may use (Okta's default per token).",
 )
+_BATCH_SIZE = click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=WorkerSettings.batch_size,
+    show_default=True,
+    help="Due accounts claimed per round: smaller batches spread the work over more workers.",
+)
+# The sandbox org can run its clock faster than the wall clock (`latchkey sandbox`, tests):
+# the worker must read Okta's resets at the same speed. Never set against a real org.
+_OKTA_TIME_SCALE = click.option(
+    "--okta-time-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, hidden=True
+)
 _LISTING_GRACE = click.option(
     "--listing-grace",
     type=click.FloatRange(0.0),
@@ -54,7 +67,14 @@ _LISTING_GRACE = click.option(
 
 
 @contextmanager
-def _worker(strategy: str, share: float, listing_grace: float) -> Iterator[Worker]:
+def _worker(
+    strategy: str,
+    share: float,
+    listing_grace: float,
+    *,
+    batch_size: int = WorkerSettings.batch_size,
+    okta_time_scale: float = 1.0,
+) -> Iterator[Worker]:
     settings = Settings.from_env()
     check_database_exists(settings.database_url)
     engine = engine_for(settings)
@@ -62,13 +82,19 @@ def _worker(strategy: str, share: float, listing_grace: float) -> Iterator[Worke
         vault = Vault.from_settings(settings)
         # Before any row is claimed: a worker that cannot finish its work must not take it.
         check_ready(engine, vault)
+        sessions = make_session_factory(engine)
+        # On PostgreSQL every worker (and `latchkey sync`) on a token spends one shared budget;
+        # SQLite serves one worker, whose own limiter is exact.
+        budgets = Budgets(sessions) if engine.dialect.name == "postgresql" else None
+        limits = LimiterSettings(share=share, time_scale=okta_time_scale)
         yield Worker(
-            make_session_factory(engine),
+            sessions,
             vault,
             settings.broker_url,
-            make_client=client_maker(limiter_settings=LimiterSettings(share=share)),
+            make_client=client_maker(limiter_settings=limits, budgets=budgets),
             settings=WorkerSettings(
                 strategy=Strategy(strategy),
+                batch_size=batch_size,
                 listing_grace=timedelta(seconds=listing_grace),
                 broker_access=BrokerAccessSettings.from_env(settings.oidc_client_id),
                 okta_groups=okta_groups_from_env(),
@@ -93,6 +119,8 @@ def _worker(strategy: str, share: float, listing_grace: float) -> Iterator[Worke
 @_STRATEGY
 @_SHARE
 @_LISTING_GRACE
+@_BATCH_SIZE
+@_OKTA_TIME_SCALE
 def worker(
     poll_interval: float,
     full_pass_interval: float,
@@ -100,6 +128,8 @@ def worker(
     strategy: str,
     share: float,
     listing_grace: float,
+    batch_size: int,
+    okta_time_scale: float,
 ) -> None:
     """Keep Okta in step with the broker: sync due accounts, and repair drift periodically."""
 
@@ -119,7 +149,9 @@ def worker(
         finally:
             await sync_worker.aclose()
 
-    with _worker(strategy, share, listing_grace) as sync_worker:
+    with _worker(
+        strategy, share, listing_grace, batch_size=batch_size, okta_time_scale=okta_time_scale
+    ) as sync_worker:
         click.echo("latchkey worker: syncing extended accounts to Okta (Ctrl-C stops).")
         tally = asyncio.run(main(sync_worker))
     _summary(Console(), tally)

@@ -3,7 +3,9 @@
 The token is opened from the vault only to build the client and lives on in its auth object,
 which keeps it out of reprs; it is never logged. A client (with its limiter, which learns the
 bucket windows from Okta's headers) is kept while the workspace's domain and token are unchanged,
-so the budget it has learnt survives from one round to the next.
+so the budget it has learnt survives from one round to the next. Given `Budgets` (PostgreSQL), each
+client's limiter reserves its calls from the budget every worker on the token shares
+(`sync/budget.py`).
 
 Reading the sealed token is database work, done in the worker's database thread
 (`credentials`); building the client is not, and happens on the event loop (`client`).
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from broker.models import SealedSecret, Workspace
 from broker.services.workspaces import OKTA_TOKEN_PURPOSE
 from broker.vault import Vault
+from sync.budget import Budgets
 from sync.okta import OktaClient
 from sync.okta.auth import SSWS
 from sync.okta.limiter import Limiter, LimiterSettings
@@ -31,11 +34,14 @@ def client_maker(
     *,
     limiter_settings: LimiterSettings | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    budgets: Budgets | None = None,
 ) -> MakeClient:
-    """How clients are built: real HTTP by default; tests and the benchmark pass a transport."""
+    """How clients are built: real HTTP by default; tests and the benchmark pass a transport.
+    With `budgets`, every client spends from its token's shared budget."""
 
     def make(domain: str, token: str) -> OktaClient:
-        limiter = Limiter(limiter_settings or LimiterSettings())
+        shared = budgets.for_token(domain, token) if budgets is not None else None
+        limiter = Limiter(limiter_settings or LimiterSettings(), budget=shared)
         return OktaClient(domain, SSWS(token), transport=transport, limiter=limiter)
 
     return make

@@ -56,10 +56,14 @@ class Observe:
             handler = _handler_name(scope)
             self.metrics.requests.labels(scope["method"], handler, str(status)).inc()
             self.metrics.latency.labels(handler).observe(elapsed)
+            client = scope.get("client")
             log.info(
                 "request",
                 extra={
                     "request_id": request_id,
+                    # The peer, or behind a proxy trusted with `--proxy-headers` (and listed in
+                    # FORWARDED_ALLOW_IPS) the address it forwarded in X-Forwarded-For.
+                    "client": client[0] if client else None,
                     "method": scope["method"],
                     "path": scope["path"],  # never the query string
                     "handler": handler,

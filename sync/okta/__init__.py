@@ -1,7 +1,8 @@
 """An async client of Okta's Management API for sync: the calls, their limits and their errors.
 
 `client.OktaClient` makes the calls; `limiter.Limiter` spends each rate-limit bucket's share
-(`buckets`); `auth` holds the API token (`SSWS`) or OAuth service app (`ServiceAppAuth`);
+(`buckets`), alone or from a budget every process on the token shares (`budget`,
+`reservations`); `auth` holds the API token (`SSWS`) or OAuth service app (`ServiceAppAuth`);
 `errors` is the one error tree; `models` the values read back; `bodies` the request bodies.
 """
 

@@ -342,7 +342,11 @@ class OktaClient:
             response: httpx.Response | None = None
             async with self.limiter.slot(bucket) as slot:
                 if sending is not None:
-                    await sending()
+                    try:
+                        await sending()
+                    except BaseException:
+                        slot.sent = False  # it never left: its reservation is not spent
+                        raise
                 try:
                     answer = await self._http.request(method, url, params=params, json=json)
                 except httpx.TransportError as exc:

@@ -18,6 +18,12 @@ Two limiters on one token (two workers) each see the other's calls only through 
 near the end of a window both may spend the same last calls, and Okta refuses the excess with a
 429. That 429 sets `remaining` to 0 and its retry waits for the reset, so they converge with a
 few 429s a window at most (`tests/sync/okta/test_limiter.py`); with one limiter there are none.
+Given a `SharedBudget` (`budget.py`; PostgreSQL, `sync/budget.py`), the limiter instead reserves
+(`reservations.py`) every call from a count all the processes on the token share, the head of a
+bucket's line asking
+for as many calls as wait in it (one transaction for a batch), and gives each answer's headers
+back when they teach something (a new window, more calls counted than reserved, a 429): the
+window's budget then holds across processes, and the per-process window above is not used.
 
 `Reset` is in epoch seconds on Okta's clock: it is turned into a local deadline through `Date`,
 never through the local clock. `Date` has one-second resolution, so the limiter keeps the tightest
@@ -47,9 +53,18 @@ import anyio
 import httpx
 
 from sync.okta.buckets import WORKFORCE_BUCKETS, Bucket, bucket_for
+from sync.okta.budget import SharedBudget
 from sync.okta.headers import RateLimitHeaders, response_date
+from sync.okta.reservations import Pacing, Reservations
 
 _CALM_ANSWERS = 100  # answers without a concurrency 429 before the cap grows by one again
+_RESERVE = "reserve"  # a verdict: ask the shared budget
+# Between looks while another process learns a new window: half a second of Okta's clock, and
+# never more than 50 ms.
+_PROBE_POLL_SERVER, _PROBE_POLL_MAX = 0.5, 0.05
+# `Date` has a resolution of one second: Okta's clock may be up to that far ahead of ours.
+_DATE_RESOLUTION = 1.0
+_MAX_MARGIN = 15.0
 
 
 class Clock(Protocol):
@@ -84,12 +99,21 @@ class LimiterSettings:
     time_scale: float = 1.0  # server seconds per local second
     rate_limit_retries: int = 3  # after a 429, before `RateLimited` surfaces
     buckets: tuple[Bucket, ...] = WORKFORCE_BUCKETS
+    # With a shared budget: local seconds a reserved call may take to reach Okta (reservations
+    # of a window stop this long, plus `Date`'s second, before its reset), how long a probe of a
+    # new window may stay unanswered before another process probes, and how many times a
+    # reservation is tried again when the budget's store cannot be reached.
+    send_margin: float = 0.1
+    probe_timeout: float = 10.0
+    budget_retries: int = 3
 
     def __post_init__(self) -> None:
         if not 0 < self.share <= 1:
             raise ValueError("share must be in (0, 1]")
         if self.concurrency < 1 or self.time_scale <= 0 or self.rate_limit_retries < 0:
             raise ValueError("concurrency >= 1, time_scale > 0 and rate_limit_retries >= 0")
+        if self.send_margin < 0 or self.probe_timeout <= 0 or self.budget_retries < 0:
+            raise ValueError("send_margin >= 0, probe_timeout > 0 and budget_retries >= 0")
 
 
 @dataclass
@@ -118,14 +142,19 @@ class _State:
     queue: deque[anyio.Event] = field(default_factory=deque)  # callers waiting, first first
     metered: bool = True  # False once Okta answered a success without rate-limit headers
     stats: BucketStats = field(default_factory=BucketStats)
+    reservations: Reservations | None = None  # with a shared budget
 
 
 class Slot:
     """A granted call: hand it the answer so the limiter learns from its headers."""
 
-    def __init__(self, limiter: Limiter, state: _State) -> None:
+    def __init__(self, limiter: Limiter, state: _State, window: float | None) -> None:
         self._limiter = limiter
         self._state = state
+        # With a shared budget: the window the call's reservation counts in (None: a probe).
+        self.window = window
+        self.fold: RateLimitHeaders | None = None  # an answer the shared budget must hear of
+        self.sent = True  # False: the caller gave up before sending (the reservation is unspent)
 
     @property
     def bucket(self) -> str:
@@ -133,12 +162,21 @@ class Slot:
 
     def observe(self, response: httpx.Response) -> None:
         self._limiter._observe(self._state, response)
+        if self._state.reservations is not None:
+            self.fold = self._state.reservations.to_fold(response, self.window)
 
 
 class Limiter:
-    def __init__(self, settings: LimiterSettings | None = None, *, clock: Clock | None = None):
+    def __init__(
+        self,
+        settings: LimiterSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        budget: SharedBudget | None = None,
+    ):
         self.settings = settings or LimiterSettings()
         self.clock: Clock = clock or SystemClock()
+        self.shared = budget
         self._states: dict[str, _State] = {}
         self._in_flight = 0
         self._max_in_flight = 0
@@ -165,17 +203,28 @@ class Limiter:
             await self._queue(state)
             state.stats.delayed += 1
             state.stats.waited += self.clock.now() - started
+        # `_decide` granted the call a reservation, if the bucket is metered.
+        reserved = state.reservations if state.metered else None
+        window = reserved.take() if reserved is not None else 0.0
         state.window.sent += 1
         state.in_flight += 1
         state.stats.calls += 1
         self._in_flight += 1
         self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        slot = Slot(self, state, window)
         try:
-            yield Slot(self, state)
+            yield slot
         finally:
             state.in_flight -= 1
             self._in_flight -= 1
+            if not slot.sent:
+                state.stats.calls -= 1  # not a call Okta saw
             self._notify()
+            if reserved is not None:
+                # Shielded: what the shared budget must learn is learnt even if the caller
+                # is being cancelled (one short transaction).
+                with anyio.CancelScope(shield=True):
+                    await reserved.settle(slot.window, slot.fold, slot.sent)
 
     async def pause(self, server_seconds: float) -> None:
         """Wait `server_seconds` as Okta counts them (a backoff between retries)."""
@@ -204,16 +253,24 @@ class Limiter:
         state = self._states.get(bucket.name)
         if state is None:
             state = self._states[bucket.name] = _State(bucket)
+            if self.shared is not None:
+                state.reservations = Reservations(
+                    self.shared, bucket.name, self._pacing(), _Times(self), self._notify
+                )
         return state
 
-    def _decide(self, state: _State, now: float) -> bool | float:
-        """True: go now; a float: wait until that local deadline (or a change); False: a change."""
+    def _decide(self, state: _State, now: float) -> bool | float | str:
+        """True: go now; a float: wait until that local deadline (or a change); False: a change;
+        `_RESERVE`: ask the shared budget first."""
         if now < self._hold_until:
             return self._hold_until
         if self._in_flight >= self._cap:
             return False
         if not state.metered:
             return True
+        if state.reservations is not None:
+            verdict = state.reservations.verdict()
+            return _RESERVE if verdict is None else verdict
         self._roll(state, now)
         window = state.window
         if window.remaining is None:
@@ -248,6 +305,13 @@ class Limiter:
                 verdict = self._decide(state, self.clock.now())
                 if verdict is True:
                     return
+                if verdict == _RESERVE:
+                    assert state.reservations is not None
+                    # For everyone waiting in line: one transaction for the batch.
+                    wanted = max(1, len(state.queue))
+                    await state.reservations.reserve(wanted, self.budget(state.bucket))
+                    continue
+                assert not isinstance(verdict, str)
                 await self._wait(None if verdict is False else verdict)
         finally:
             head = state.queue[0] is turn
@@ -277,6 +341,19 @@ class Limiter:
     def _notify(self) -> None:
         self._changed.set()
         self._changed = anyio.Event()
+
+    # -- a shared budget ----------------------------------------------------------------------
+
+    def _pacing(self) -> Pacing:
+        scale = self.settings.time_scale
+        # Before a reset: `Date`'s second, and the time a reserved call takes to reach Okta; at
+        # most a quarter of Okta's minute (a sandbox sped up a thousand times still gets most of
+        # each window, at the risk of a call reaching it just after the reset).
+        margin = min(_DATE_RESOLUTION + self.settings.send_margin * scale, _MAX_MARGIN)
+        poll = min(_PROBE_POLL_MAX, _PROBE_POLL_SERVER / scale)
+        return Pacing(
+            margin, self.settings.probe_timeout * scale, poll, self.settings.budget_retries
+        )
 
     # -- learning -----------------------------------------------------------------------------
 
@@ -337,3 +414,22 @@ class Limiter:
         """The local time at which Okta's clock reaches `server_time` (never before)."""
         now = self.clock.now()
         return now + (server_time - self._server_now(now)) / self.settings.time_scale
+
+
+class _Times:
+    """The limiter's clocks as its reservations read them."""
+
+    def __init__(self, limiter: Limiter) -> None:
+        self._limiter = limiter
+
+    def now(self) -> float:
+        return self._limiter.clock.now()
+
+    def server_now(self) -> float:
+        return self._limiter._server_now(self._limiter.clock.now())
+
+    def local(self, server_time: float) -> float:
+        return self._limiter._local(server_time)
+
+    async def sleep_until(self, deadline: float) -> None:
+        await self._limiter.clock.sleep_until(deadline)
