@@ -6,7 +6,7 @@ LOCK := requirements.lock
 # The stamp names both files' checksum: a new lock (or pyproject) reinstalls on the next `make`.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint lint-js typecheck lock unit test-slow test-browser chromium firefox clean test-extension lint-extension
+.PHONY: demo test lint lint-js typecheck lock unit test-slow test-browser chromium firefox nginx clean test-extension lint-extension
 
 # The exact versions CI tested (requirements.lock, with hashes), then the project itself without
 # resolving again; `pip check` fails when pyproject.toml names something the lock lacks.
@@ -27,6 +27,10 @@ lock:
 
 chromium:
 	@scripts/ensure-chromium
+
+# nginx for the reverse-proxy test (docs/deploy.md's example); without it that test skips.
+nginx:
+	-@scripts/ensure-nginx
 
 # Firefox ESR for the Firefox browser tests (WebDriver BiDi); without it they skip, saying why.
 firefox:
@@ -76,7 +80,7 @@ e2e: $(STAMP) chromium extension/node_modules/.package-lock.json
 # Every slow test is a browser test today; the marker stays for slow tests of other kinds.
 test-slow: test-browser
 
-test: $(STAMP) chromium firefox lint typecheck
+test: $(STAMP) chromium firefox nginx lint typecheck
 	@$(MAKE) --no-print-directory test-extension lint-extension
 	$(BIN)/pytest -m "not browser"
 	$(BIN)/pytest -m "browser and not journey"
