@@ -27,6 +27,7 @@ from broker.db import new_id
 from broker.errors import NotFound
 from broker.ext_tables import LaunchGrant
 from broker.models import Account, Member, utcnow
+from broker.session_models import BrokerSession
 from broker.tokens import hash_token, new_token
 
 GRANT_TTL = timedelta(seconds=60)
@@ -78,17 +79,27 @@ class RedeemedGrant:
 # Core statements on the table, built once: every launch issues a grant and redeems it, and
 # building a statement per call costs more than running it.
 _GRANTS = cast(Table, LaunchGrant.__table__)
+_SESSIONS = cast(Table, BrokerSession.__table__)
 _INSERT = insert(_GRANTS)
-_FIND = select(
-    _GRANTS.c.id,
-    _GRANTS.c.token_hash,
-    _GRANTS.c.workspace_id,
-    _GRANTS.c.member_id,
-    _GRANTS.c.account_id,
-    _GRANTS.c.session_id,
-    _GRANTS.c.expires_at,
-    _GRANTS.c.redeemed_at,
-).where(_GRANTS.c.token_hash == bindparam("digest"))
+_FIND = (
+    select(
+        _GRANTS.c.id,
+        _GRANTS.c.token_hash,
+        _GRANTS.c.workspace_id,
+        _GRANTS.c.member_id,
+        _GRANTS.c.account_id,
+        _GRANTS.c.session_id,
+        _GRANTS.c.expires_at,
+        _GRANTS.c.redeemed_at,
+        # The broker session it is bound to, in the same statement (an outer join: a session gone
+        # reads as NULLs): a grant dies with the sign-in it was made in.
+        _SESSIONS.c.member_id.label("session_member_id"),
+        _SESSIONS.c.revoked_at.label("session_revoked_at"),
+        _SESSIONS.c.expires_at.label("session_expires_at"),
+    )
+    .select_from(_GRANTS.outerjoin(_SESSIONS, _SESSIONS.c.id == _GRANTS.c.session_id))
+    .where(_GRANTS.c.token_hash == bindparam("digest"))
+)
 # The single-use gate: of two redemptions of one grant, exactly one matches the row.
 _SPEND = (
     update(_GRANTS)
@@ -180,6 +191,16 @@ def refusal(grant: Any | None, member_id: str, at: datetime) -> GrantError | Non
     if grant.expires_at <= at:
         return ExpiredGrant("The grant has expired.", grant=grant)
     return None
+
+
+def session_live(grant: Any, at: datetime) -> bool:
+    """Whether the broker session a `find_grant` row is bound to is still on, for its member."""
+    return (
+        grant.session_member_id == grant.member_id
+        and grant.session_revoked_at is None
+        and grant.session_expires_at is not None
+        and grant.session_expires_at > at
+    )
 
 
 def spend_grant(

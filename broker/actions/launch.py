@@ -29,10 +29,9 @@ from broker.context import BrokerContext
 from broker.db import new_id, transaction
 from broker.errors import DomainError, InvalidInput, PermissionDenied
 from broker.ext_tables import FillTicket
-from broker.grants import GrantError, find_grant, insert_grant, spend_grant
+from broker.grants import GrantError, find_grant, insert_grant, session_live, spend_grant
 from broker.grants import refusal as grant_refusal
 from broker.models import Account, Member, SealedSecret, Workspace
-from broker.session_models import BrokerSession
 from broker.sessions import Principal
 from broker.tokens import hash_token, new_token
 from broker.vault import Vault
@@ -157,7 +156,6 @@ class LaunchOutcome:
 _ACCOUNTS = cast(Table, Account.__table__)
 _WORKSPACES = cast(Table, Workspace.__table__)
 _SEALED = cast(Table, SealedSecret.__table__)
-_SESSIONS = cast(Table, BrokerSession.__table__)
 _TICKETS = cast(Table, FillTicket.__table__)
 _INSERT_TICKET = insert(_TICKETS)
 
@@ -202,9 +200,6 @@ def _released_account(secret_id: Any) -> Select[Any]:
 
 _WITH_PASSWORD = _released_account(_ACCOUNTS.c.password_secret_id)
 _WITH_TOTP = _released_account(_ACCOUNTS.c.totp_secret_id)
-_SESSION_STATE = select(
-    _SESSIONS.c.member_id, _SESSIONS.c.revoked_at, _SESSIONS.c.expires_at
-).where(_SESSIONS.c.id == bindparam("session_id"))
 _FIND_TICKET = select(
     _TICKETS.c.id,
     _TICKETS.c.token_hash,
@@ -302,7 +297,7 @@ def redeem_in(db: Session, vault: Vault, caller: Holder, grant: str, now: dateti
     if refused is not None:
         raise _grant_refused(caller, refused)
     assert found is not None
-    if not _session_live(db, found.session_id, caller.member_id, now):
+    if not session_live(found, now):
         raise GrantRefused(
             "The sign-in the grant was made in has ended. Launch the account again from Okta.",
             note=_note(
@@ -436,17 +431,6 @@ def _allowed_account(
             note=_note(caller, "launch.blocked", account_id, reason=denial.value, stage=stage),
         )
     return account
-
-
-def _session_live(db: Session, session_id: str, member_id: str, now: datetime) -> bool:
-    """The grant is bound to the broker session it was made in: that session must still be on."""
-    row = db.execute(_SESSION_STATE, {"session_id": session_id}).first()
-    return (
-        row is not None
-        and row.member_id == member_id
-        and row.revoked_at is None
-        and row.expires_at > now
-    )
 
 
 def _open(vault: Vault, account: Any, purpose: str) -> str | None:
