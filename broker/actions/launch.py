@@ -159,9 +159,16 @@ _SEALED = cast(Table, SealedSecret.__table__)
 _TICKETS = cast(Table, FillTicket.__table__)
 _INSERT_TICKET = insert(_TICKETS)
 
-# The account at `/launch`: live, and in the workspace this deployment serves.
+# The account at `/launch`: live, and in the workspace this deployment serves; with RBAC's
+# strongest role of the member on it (`rbac.GRANTED_STRENGTH`, bound to `member_id`).
 _LAUNCHED_ACCOUNT = (
-    select(_ACCOUNTS.c.id, _ACCOUNTS.c.workspace_id, _ACCOUNTS.c.name, _ACCOUNTS.c.app_name)
+    select(
+        _ACCOUNTS.c.id,
+        _ACCOUNTS.c.workspace_id,
+        _ACCOUNTS.c.name,
+        _ACCOUNTS.c.app_name,
+        rbac.GRANTED_STRENGTH.label("strength"),
+    )
     .join(_WORKSPACES, _WORKSPACES.c.id == _ACCOUNTS.c.workspace_id)
     .where(
         _ACCOUNTS.c.id == bindparam("account_id"),
@@ -173,7 +180,8 @@ _LAUNCHED_ACCOUNT = (
 
 def _released_account(secret_id: Any) -> Select[Any]:
     """The account, live in the caller's workspace, with the sealed secret `secret_id` names (an
-    outer join: an account without that secret still answers, with NULLs)."""
+    outer join: an account without that secret still answers, with NULLs) and RBAC's strongest
+    role of the member on it (`rbac.GRANTED_STRENGTH`, bound to `member_id`)."""
     return (
         select(
             _ACCOUNTS.c.id,
@@ -188,6 +196,7 @@ def _released_account(secret_id: Any) -> Select[Any]:
             _SEALED.c.wrapped_key,
             _SEALED.c.nonce,
             _SEALED.c.ciphertext,
+            rbac.GRANTED_STRENGTH.label("strength"),
         )
         .select_from(_ACCOUNTS.outerjoin(_SEALED, _SEALED.c.id == secret_id))
         .where(
@@ -249,18 +258,20 @@ def launch_in(
     workspace in one statement, RBAC's roles in one, the grant in one INSERT."""
     account = db.execute(
         _LAUNCHED_ACCOUNT,
-        {"account_id": account_id, "workspace_name": ctx.settings.workspace_name},
+        {
+            "account_id": account_id,
+            "workspace_name": ctx.settings.workspace_name,
+            "member_id": member.id if member is not None else "",
+        },
     ).first()
     workspace_id = account.workspace_id if account is not None else ctx.workspace_id(db)
-    if member is None:
+    if member is None or member.workspace_id != workspace_id:
+        # A member gone, or of another workspace, has no access here whatever their shares say.
         decision = rbac.LaunchDecision(False, rbac.Denial.NO_ACCESS, None)
     else:
-        decision = rbac.decide_principal_launch(
-            db,
+        decision = rbac.decide_by_strength(
             member.facts,
-            member.workspace_id,
-            workspace_id,
-            account_id,
+            None if account is None else account.strength,
             account_live=account is not None,
         )
     if member is None or account is None or not decision.allowed:
@@ -417,10 +428,17 @@ def _allowed_account(
 ) -> Any:
     """The account with the secret to release, when RBAC says the caller may launch it now."""
     account = db.execute(
-        lookup, {"account_id": account_id, "workspace_id": caller.workspace_id}
+        lookup,
+        {
+            "account_id": account_id,
+            "workspace_id": caller.workspace_id,
+            "member_id": caller.member_id,
+        },
     ).first()
-    decision = rbac.decide_found_launch(
-        db, caller.member, account_id, account_live=account is not None
+    decision = rbac.decide_by_strength(
+        caller.member,
+        None if account is None else account.strength,
+        account_live=account is not None,
     )
     if not decision.allowed or account is None:
         denial = decision.denial or rbac.Denial.UNKNOWN_ACCOUNT

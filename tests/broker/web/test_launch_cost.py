@@ -38,13 +38,13 @@ pytestmark = pytest.mark.anyio
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _GRANT = re.compile(r'<meta name="latchkey-grant" content="([^"]+)">')
 
-# The most each step may take. Page: the session with its member, the account with its
-# workspace, RBAC's roles, the grant. Redemption: the credential with its member, the proof id,
-# the grant with its broker session, the account with its password, RBAC's roles, the spend, the
-# fill ticket, the audit event (+1 on a credential's first call of the minute: `last_used_at`).
-# Code: the credential, the proof id, the ticket, the account with its TOTP secret, RBAC's roles,
-# the audit event.
-PAGE, REDEEM, CODE = 4, 8, 6
+# The most each step may take. Page: the session with its member; the account with its workspace
+# and RBAC's strongest role of the member on it; the grant. Redemption: the credential with its
+# member, the proof id, the grant with its broker session, the account with its password and
+# RBAC's role, the spend, the fill ticket, the audit event (+1 on a credential's first call of the
+# minute: `last_used_at`). Code: the credential, the proof id, the ticket, the account with its
+# TOTP secret and RBAC's role, the audit event.
+PAGE, REDEEM, CODE = 3, 7, 5
 
 
 @dataclass
