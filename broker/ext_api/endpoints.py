@@ -86,6 +86,8 @@ async def _openapi(_request: Request) -> Response:
 def _endpoint(
     ctx: BrokerContext, path: str | None, handler: Handler | None
 ) -> Callable[[Request], Awaitable[Response]]:
+    url = public_url(ctx, path or "")  # the `htu` its proofs must name, worked out once
+
     async def endpoint(request: Request) -> Response:
         origin: str | None = None
         try:
@@ -97,7 +99,7 @@ def _endpoint(
             if request.method != "POST":
                 raise MethodNotAllowed("Use POST.")
             body = await guard.json_object(request)
-            request.state.latchkey_call = _call(ctx, request, path or "", origin)
+            request.state.latchkey_call = _call(request, url, origin)
             status, answer = await handler(ctx, request, body)
         except ApiError as exc:
             return await _refuse(ctx, request, exc, origin)
@@ -107,10 +109,10 @@ def _endpoint(
     return endpoint
 
 
-def _call(ctx: BrokerContext, request: Request, path: str, origin: str) -> Call:
+def _call(request: Request, url: str, origin: str) -> Call:
     return Call(
         method=request.method,
-        url=public_url(ctx, path),
+        url=url,
         authorization=request.headers.get("authorization"),
         proofs=tuple(request.headers.getlist("dpop")),
         origin=origin,
