@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from broker.db import Executor
 from broker.models import AuditEvent, utcnow
 
 # Built once: the launch path writes an event on every release and every refusal.
@@ -39,7 +40,7 @@ def record(
 
 
 def insert_event(
-    session: Session,
+    session: Executor,
     workspace_id: str,
     action: str,
     *,
@@ -78,7 +79,7 @@ class Note:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def insert_note(session: Session, note: Note) -> None:
+def insert_note(session: Executor, note: Note) -> None:
     """`record_note` as one Core INSERT (`insert_event`)."""
     insert_event(
         session,

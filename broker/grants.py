@@ -23,7 +23,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from broker.db import new_id
+from broker.db import Executor, new_id
 from broker.errors import NotFound
 from broker.ext_tables import LaunchGrant
 from broker.models import Account, Member, utcnow
@@ -139,7 +139,7 @@ def issue_grant(
 
 
 def insert_grant(
-    db_session: Session,
+    db_session: Executor,
     *,
     workspace_id: str,
     member_id: str,
@@ -171,7 +171,7 @@ def insert_grant(
     return token
 
 
-def find_grant(db_session: Session, token: str) -> Any | None:
+def find_grant(db_session: Executor, token: str) -> Any | None:
     """The grant row the token names (compared in constant time after the lookup by digest)."""
     digest = hash_token(token)
     row = db_session.execute(_FIND, {"digest": digest}).first()
@@ -204,7 +204,7 @@ def session_live(grant: Any, at: datetime) -> bool:
 
 
 def spend_grant(
-    db_session: Session, grant: Any, *, redeemed_by_id: str | None, at: datetime
+    db_session: Executor, grant: Any, *, redeemed_by_id: str | None, at: datetime
 ) -> None:
     """Spend a grant `refusal` found redeemable; `UsedGrant` when a concurrent redemption got it
     first (the conditional UPDATE matched nothing, so nothing changed)."""
@@ -217,7 +217,7 @@ def spend_grant(
 
 
 def redeem_grant(
-    db_session: Session,
+    db_session: Executor,
     token: str,
     *,
     member_id: str,

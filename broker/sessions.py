@@ -34,7 +34,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from broker.context import BrokerContext
-from broker.db import transaction
+from broker.db import Executor, transaction
 from broker.models import Member, WorkspaceRole, utcnow
 from broker.rbac import MemberFacts
 from broker.session_models import BrokerSession
@@ -158,7 +158,7 @@ _TOUCH = (
 
 
 def resolve_principal(
-    db: Session, token: str | None, *, now: datetime | None = None
+    db: Executor, token: str | None, *, now: datetime | None = None
 ) -> SignedInPrincipal | None:
     """`resolve` with Core statements and no ORM rows: the same rules (expired, revoked, member
     gone or deactivated: None, and a deactivated member's session is ended), one SELECT, and a

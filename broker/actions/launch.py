@@ -22,11 +22,10 @@ from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import Select, Table, bindparam, insert, select
-from sqlalchemy.orm import Session
 
 from broker import audit, rbac, totp
 from broker.context import BrokerContext
-from broker.db import new_id, transaction
+from broker.db import Executor, new_id, transaction
 from broker.errors import DomainError, InvalidInput, PermissionDenied
 from broker.ext_tables import FillTicket
 from broker.grants import GrantError, find_grant, insert_grant, session_live, spend_grant
@@ -251,7 +250,7 @@ def launch(ctx: BrokerContext, member_id: str, session_id: str, account_id: str)
 
 
 def launch_in(
-    db: Session, ctx: BrokerContext, member: Principal | None, session_id: str, account_id: str
+    db: Executor, ctx: BrokerContext, member: Principal | None, session_id: str, account_id: str
 ) -> LaunchOutcome:
     """`launch` in the caller's transaction, for a member read in it (the web adapter reads the
     broker session and its member, and launches, in one transaction): the account and its
@@ -297,7 +296,7 @@ def launch_in(
     return LaunchOutcome(grant, account_label=f"{account.name} - {account.app_name}")
 
 
-def redeem_in(db: Session, vault: Vault, caller: Holder, grant: str, now: datetime) -> Release:
+def redeem_in(db: Executor, vault: Vault, caller: Holder, grant: str, now: datetime) -> Release:
     """Spend a launch grant: the login (username, password) and a fill ticket for codes.
 
     In the caller's transaction (the extension API authenticates the call in the same one). Every
@@ -370,7 +369,7 @@ def redeem_in(db: Session, vault: Vault, caller: Holder, grant: str, now: dateti
     )
 
 
-def code_in(db: Session, vault: Vault, caller: Holder, ticket: str, now: datetime) -> CodeRelease:
+def code_in(db: Executor, vault: Vault, caller: Holder, ticket: str, now: datetime) -> CodeRelease:
     """The account's current verification code, for the holder of a live fill ticket. In the
     caller's transaction; like `redeem_in`, it writes (its audit event) only after every check."""
     row = _ticket(db, caller, ticket, now)
@@ -402,7 +401,7 @@ def _grant_refused(caller: Holder, exc: GrantError) -> GrantRefused:
     )
 
 
-def _ticket(db: Session, caller: Holder, ticket: str, now: datetime) -> Any:
+def _ticket(db: Executor, caller: Holder, ticket: str, now: datetime) -> Any:
     digest = hash_token(ticket) if 0 < len(ticket) <= MAX_TICKET_CHARS else ""
     row = db.execute(_FIND_TICKET, {"digest": digest}).first() if digest else None
     if row is None or not hmac.compare_digest(row.token_hash, digest):
@@ -424,7 +423,7 @@ def _ticket(db: Session, caller: Holder, ticket: str, now: datetime) -> Any:
 
 
 def _allowed_account(
-    db: Session, caller: Holder, account_id: str, lookup: Select[Any], *, stage: str
+    db: Executor, caller: Holder, account_id: str, lookup: Select[Any], *, stage: str
 ) -> Any:
     """The account with the secret to release, when RBAC says the caller may launch it now."""
     account = db.execute(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from broker import audit
 from broker.audit import Note as AuditNote
+from broker.db import Executor, dialect_name
 from broker.ext_api.errors import InvalidProof, InvalidToken
 from broker.ext_api.proof import MAX_AGE_S, MAX_SKEW_S, PublicKey, verify_proof
 from broker.ext_tables import ExtensionCredential, ProofJti
@@ -112,19 +113,19 @@ def _remember(dialect: Any) -> Insert:
 _REMEMBER = {"postgresql": _remember(postgresql), "sqlite": _remember(sqlite)}
 
 
-def remember_jti(db: Session, jkt: str, jti: str, iat: int) -> bool:
+def remember_jti(db: Executor, jkt: str, jti: str, iat: int) -> bool:
     """Record a proof id; False when this key already used it (a replay).
 
     The row outlives the proof's acceptable age, after which `verify_proof` refuses the proof
     on its `iat` anyway; a unique key in the database makes every replica of the broker agree.
     """
     expires_at = datetime.fromtimestamp(iat + MAX_AGE_S + MAX_SKEW_S + 1, UTC)
-    stmt = _REMEMBER[db.get_bind().dialect.name]
+    stmt = _REMEMBER[dialect_name(db)]
     params = {"jkt": jkt, "jti_hash": hash_token(jti), "expires_at": expires_at}
     return db.execute(stmt, params).first() is not None
 
 
-def prune_jtis(db: Session, now: datetime) -> int:
+def prune_jtis(db: Executor, now: datetime) -> int:
     """Forget proof ids too old to be replayed; how many went."""
     result = db.execute(
         delete(ProofJti)
@@ -179,7 +180,7 @@ def register(
     return Registered(token, row.id, row.expires_at)
 
 
-def authenticate(db: Session, call: Call, *, now: datetime) -> Caller:
+def authenticate(db: Executor, call: Call, *, now: datetime) -> Caller:
     """The caller behind a credential and its proof, or `InvalidToken` / `InvalidProof`.
 
     Writes only the proof's id (and `last_used_at`, at most once a minute), each after every

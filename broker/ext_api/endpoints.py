@@ -28,7 +28,7 @@ from broker import audit, sessions
 from broker.actions import launch
 from broker.audit import Note as AuditNote
 from broker.context import BrokerContext
-from broker.db import transaction
+from broker.db import Executor, core_transaction, transaction
 from broker.ext_api import credentials, guard
 from broker.ext_api.credentials import Call, Caller
 from broker.ext_api.errors import (
@@ -159,7 +159,7 @@ async def _caller(ctx: BrokerContext, request: Request, now: datetime) -> Caller
 
 
 def _authenticated(
-    action: Callable[[Session, Vault, Caller, str, datetime], T],
+    action: Callable[[Executor, Vault, Caller, str, datetime], T],
     ctx: BrokerContext,
     call: Call,
     token: str,
@@ -167,7 +167,7 @@ def _authenticated(
 ) -> T:
     """Authentication, then a release action: one transaction, one thread hop (module doc)."""
     refused: ApiError
-    with transaction(ctx.sessions) as db:
+    with core_transaction(ctx.sessions) as db:
         try:
             caller = credentials.authenticate(db, call, now=now)
             if secrets.randbelow(PRUNE_ONE_IN) == 0:

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from broker import sessions
 from broker.actions import launch as launch_action
 from broker.context import BrokerContext
-from broker.db import transaction
+from broker.db import core_transaction
 from broker.sessions import SignedInPrincipal
 from broker.web.auth import HOME, launch_path, start_sign_in
 from broker.web.forms import context_of
@@ -35,7 +35,7 @@ def _launch(
     """The broker session and the launch, in one transaction (and one thread hop)."""
     if not token:
         return None, None
-    with transaction(ctx.sessions) as db:
+    with core_transaction(ctx.sessions) as db:
         signed = sessions.resolve_principal(db, token)
         if signed is None:
             return None, None
