@@ -68,8 +68,9 @@ def insert_event(
 
 @dataclass(frozen=True)
 class Note:
-    """An event to record after the refused work was rolled back, in a transaction of its own,
-    so that a refusal leaves nothing behind but its audit event."""
+    """An event a refusal carries, recorded once the refused work is undone (rolled back, or
+    never written: the extension API's releases check before they write), so that a refusal
+    leaves nothing behind but its audit event."""
 
     workspace_id: str
     action: str
