@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from broker.models import AuditEvent
+from broker.db import Executor
+from broker.models import AuditEvent, utcnow
+
+# Built once: the launch path writes an event on every release and every refusal.
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 
 
 def record(
@@ -33,10 +39,38 @@ def record(
     return event
 
 
+def insert_event(
+    session: Executor,
+    workspace_id: str,
+    action: str,
+    *,
+    actor_id: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    at: datetime | None = None,
+    **details: Any,
+) -> None:
+    """`record` as one Core INSERT, for the launch path: no ORM object, no unit-of-work flush.
+    Like `record`, in the caller's transaction."""
+    session.execute(
+        _INSERT,
+        {
+            "workspace_id": workspace_id,
+            "at": at or utcnow(),
+            "actor_id": actor_id,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "details": details,
+        },
+    )
+
+
 @dataclass(frozen=True)
 class Note:
-    """An event to record after the refused work was rolled back, in a transaction of its own,
-    so that a refusal leaves nothing behind but its audit event."""
+    """An event a refusal carries, recorded once the refused work is undone (rolled back, or
+    never written: the extension API's releases check before they write), so that a refusal
+    leaves nothing behind but its audit event."""
 
     workspace_id: str
     action: str
@@ -44,6 +78,19 @@ class Note:
     target_type: str | None = None
     target_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def insert_note(session: Executor, note: Note) -> None:
+    """`record_note` as one Core INSERT (`insert_event`)."""
+    insert_event(
+        session,
+        note.workspace_id,
+        note.action,
+        actor_id=note.actor_id,
+        target_type=note.target_type,
+        target_id=note.target_id,
+        **note.details,
+    )
 
 
 def record_note(session: Session, note: Note) -> AuditEvent:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from broker.db import Executor
 from broker.errors import NotFound
 from broker.models import Workspace
 from broker.settings import Settings
@@ -19,7 +20,7 @@ class BrokerContext:
     sessions: sessionmaker[Session]
     vault: Vault
 
-    def workspace_id(self, session: Session) -> str:
+    def workspace_id(self, session: Executor) -> str:
         """The workspace this deployment serves (`LATCHKEY_WORKSPACE`)."""
         found = session.scalar(
             select(Workspace.id).where(Workspace.name == self.settings.workspace_name)

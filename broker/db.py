@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, create_engine, event
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -198,6 +198,25 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back whole on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+# What runs a Core statement in a transaction: an ORM session, or a bare Core connection (the
+# launch path's: no identity map, no unit of work, no snapshot per transaction).
+Executor = Session | Connection
+
+
+@contextmanager
+def core_transaction(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """`transaction` on a Core connection of the factory's engine, for work that issues Core
+    statements only: committed when the block ends, rolled back whole on any error."""
+    engine = factory.kw["bind"]
+    assert isinstance(engine, Engine)
+    with engine.begin() as connection:
+        yield connection
+
+
+def dialect_name(db: Executor) -> str:
+    return db.dialect.name if isinstance(db, Connection) else db.get_bind().dialect.name
 
 
 T = TypeVar("T")

@@ -18,24 +18,33 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from broker.db import new_id
+from broker.db import Executor, new_id
 from broker.errors import NotFound
 from broker.ext_tables import LaunchGrant
 from broker.models import Account, Member, utcnow
+from broker.session_models import BrokerSession
 from broker.tokens import hash_token, new_token
 
 GRANT_TTL = timedelta(seconds=60)
+
+
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
 
 
 class GrantError(Exception):
     code = "invalid_grant"
     reason = "invalid"
 
-    def __init__(self, message: str, *, grant: LaunchGrant | None = None) -> None:
+    def __init__(self, message: str, *, grant: _Named | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.grant_id = grant.id if grant is not None else None
@@ -67,6 +76,45 @@ class RedeemedGrant:
     session_id: str
 
 
+# Core statements on the table, built once: every launch issues a grant and redeems it, and
+# building a statement per call costs more than running it.
+_GRANTS = cast(Table, LaunchGrant.__table__)
+_SESSIONS = cast(Table, BrokerSession.__table__)
+_INSERT = insert(_GRANTS)
+_FIND = (
+    select(
+        _GRANTS.c.id,
+        _GRANTS.c.token_hash,
+        _GRANTS.c.workspace_id,
+        _GRANTS.c.member_id,
+        _GRANTS.c.account_id,
+        _GRANTS.c.session_id,
+        _GRANTS.c.expires_at,
+        _GRANTS.c.redeemed_at,
+        # The broker session it is bound to, in the same statement (an outer join: a session gone
+        # reads as NULLs): a grant dies with the sign-in it was made in.
+        _SESSIONS.c.member_id.label("session_member_id"),
+        _SESSIONS.c.revoked_at.label("session_revoked_at"),
+        _SESSIONS.c.expires_at.label("session_expires_at"),
+    )
+    .select_from(_GRANTS.outerjoin(_SESSIONS, _SESSIONS.c.id == _GRANTS.c.session_id))
+    .where(_GRANTS.c.token_hash == bindparam("digest"))
+)
+# The single-use gate: of two redemptions of one grant, exactly one matches the row.
+_SPEND = (
+    update(_GRANTS)
+    .where(
+        _GRANTS.c.id == bindparam("grant_id"),
+        _GRANTS.c.member_id == bindparam("holder_id"),
+        _GRANTS.c.redeemed_at.is_(None),
+        _GRANTS.c.expires_at > bindparam("at"),
+    )
+    .values(redeemed_at=bindparam("at"), redeemed_by_id=bindparam("by"))
+    # RETURNING rather than rowcount, on both engines: the row matched is the grant spent.
+    .returning(_GRANTS.c.id)
+)
+
+
 def issue_grant(
     db_session: Session,
     *,
@@ -80,28 +128,96 @@ def issue_grant(
     account = db_session.get(Account, account_id)
     if member is None or account is None or account.workspace_id != member.workspace_id:
         raise NotFound("No such member or account in this workspace.")
+    return insert_grant(
+        db_session,
+        workspace_id=member.workspace_id,
+        member_id=member_id,
+        account_id=account_id,
+        session_id=session_id,
+        now=now,
+    )
+
+
+def insert_grant(
+    db_session: Executor,
+    *,
+    workspace_id: str,
+    member_id: str,
+    account_id: str,
+    session_id: str,
+    now: datetime | None = None,
+) -> str:
+    """`issue_grant` for a caller that has read the member and the account itself (the launch page
+    found both live in `workspace_id` and RBAC said yes): one INSERT, nothing read."""
     if not session_id:
         raise ValueError("a grant is bound to a broker session")
     issued = now or utcnow()
     token = new_token()
-    # A Core INSERT: every launch makes one, and it needs no ORM object or unit-of-work flush.
     db_session.execute(
-        insert(LaunchGrant).values(
-            id=new_id(),
-            token_hash=hash_token(token),
-            workspace_id=member.workspace_id,
-            member_id=member_id,
-            account_id=account_id,
-            session_id=session_id,
-            created_at=issued,
-            expires_at=issued + GRANT_TTL,
-        )
+        _INSERT,
+        {
+            "id": new_id(),
+            "token_hash": hash_token(token),
+            "workspace_id": workspace_id,
+            "member_id": member_id,
+            "account_id": account_id,
+            "session_id": session_id,
+            "created_at": issued,
+            "expires_at": issued + GRANT_TTL,
+            "redeemed_at": None,
+            "redeemed_by_id": None,
+        },
     )
     return token
 
 
+def find_grant(db_session: Executor, token: str) -> Any | None:
+    """The grant row the token names (compared in constant time after the lookup by digest)."""
+    digest = hash_token(token)
+    row = db_session.execute(_FIND, {"digest": digest}).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    return row
+
+
+def refusal(grant: Any | None, member_id: str, at: datetime) -> GrantError | None:
+    """Why `member_id` may not redeem this grant row at `at`, or None when they may."""
+    if grant is None:
+        return UnknownGrant("The grant is not valid.")
+    if grant.member_id != member_id:
+        return ForeignGrant("The grant was issued to someone else.", grant=grant)
+    if grant.redeemed_at is not None:
+        return UsedGrant("The grant has already been used.", grant=grant)
+    if grant.expires_at <= at:
+        return ExpiredGrant("The grant has expired.", grant=grant)
+    return None
+
+
+def session_live(grant: Any, at: datetime) -> bool:
+    """Whether the broker session a `find_grant` row is bound to is still on, for its member."""
+    return (
+        grant.session_member_id == grant.member_id
+        and grant.session_revoked_at is None
+        and grant.session_expires_at is not None
+        and grant.session_expires_at > at
+    )
+
+
+def spend_grant(
+    db_session: Executor, grant: Any, *, redeemed_by_id: str | None, at: datetime
+) -> None:
+    """Spend a grant `refusal` found redeemable; `UsedGrant` when a concurrent redemption got it
+    first (the conditional UPDATE matched nothing, so nothing changed)."""
+    spent = db_session.execute(
+        _SPEND,
+        {"grant_id": grant.id, "holder_id": grant.member_id, "at": at, "by": redeemed_by_id},
+    ).first()
+    if spent is None:
+        raise UsedGrant("The grant has already been used.", grant=grant)
+
+
 def redeem_grant(
-    db_session: Session,
+    db_session: Executor,
     token: str,
     *,
     member_id: str,
@@ -110,49 +226,17 @@ def redeem_grant(
 ) -> RedeemedGrant:
     """Spend the grant for `member_id`, or raise a `GrantError` and change nothing.
 
-    The UPDATE is the transaction's first statement on purpose: on SQLite a transaction that has
-    read first cannot always upgrade to a writer, while one that writes first simply queues.
-    """
+    The row is read, checked, and spent by a conditional UPDATE: of two concurrent redemptions
+    exactly one matches it (PostgreSQL re-evaluates the WHERE clause after the winner commits;
+    SQLite serialises writers). A caller with more to check between the read and the spend (the
+    extension API's redemption) uses `find_grant`, `refusal` and `spend_grant` itself."""
     at = now or utcnow()
-    digest = hash_token(token)
-    # RETURNING hands back the spent row: no read after the write when it succeeds.
-    spent = db_session.execute(
-        update(LaunchGrant)
-        .where(
-            LaunchGrant.token_hash == digest,
-            LaunchGrant.member_id == member_id,
-            LaunchGrant.redeemed_at.is_(None),
-            LaunchGrant.expires_at > at,
-        )
-        .values(redeemed_at=at, redeemed_by_id=redeemed_by_id)
-        .returning(
-            LaunchGrant.id,
-            LaunchGrant.workspace_id,
-            LaunchGrant.member_id,
-            LaunchGrant.account_id,
-            LaunchGrant.session_id,
-        )
-        .execution_options(synchronize_session=False)
-    ).first()
-    if spent is not None:
-        return RedeemedGrant(*spent)
-    # Refused: read the row only now, to say why.
-    grant = db_session.scalar(
-        select(LaunchGrant)
-        .where(LaunchGrant.token_hash == digest)
-        .execution_options(populate_existing=True)
+    grant = find_grant(db_session, token)
+    refused = refusal(grant, member_id, at)
+    if refused is not None:
+        raise refused
+    assert grant is not None
+    spend_grant(db_session, grant, redeemed_by_id=redeemed_by_id, at=at)
+    return RedeemedGrant(
+        grant.id, grant.workspace_id, grant.member_id, grant.account_id, grant.session_id
     )
-    if grant is None or not hmac.compare_digest(grant.token_hash, digest):
-        raise UnknownGrant("The grant is not valid.")
-    raise _why_not(grant, member_id, at)
-
-
-def _why_not(grant: LaunchGrant, member_id: str, at: datetime) -> GrantError:
-    if grant.member_id != member_id:
-        return ForeignGrant("The grant was issued to someone else.", grant=grant)
-    if grant.redeemed_at is not None:
-        return UsedGrant("The grant has already been used.", grant=grant)
-    if grant.expires_at <= at:
-        return ExpiredGrant("The grant has expired.", grant=grant)
-    # Unreachable unless a concurrent redemption committed between the UPDATE and the SELECT.
-    return UsedGrant("The grant has already been used.", grant=grant)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     CompoundSelect,
+    ScalarSelect,
     Select,
     bindparam,
     case,
@@ -195,8 +196,25 @@ def _assignment_grants_statement() -> Select[Any]:
     )
 
 
+def _granted_strength() -> ScalarSelect[Any]:
+    """The strongest role the shares give the member on the account, as a strength (2 Owner, 1
+    Collaborator, NULL none): a scalar subquery a statement that reads the account can select
+    beside its columns, so the launch path reads the account and RBAC's facts in one statement."""
+    roles = _granted_roles_statement().subquery("granted")
+    return select(
+        func.max(case((roles.c.role == ItemRole.OWNER.value, 2), else_=1))
+    ).scalar_subquery()
+
+
 _GRANTED_ROLES = _granted_roles_statement()
 _ASSIGNMENT_GRANTS = _assignment_grants_statement()
+# Bound parameters: `account_id`, `member_id`.
+GRANTED_STRENGTH = _granted_strength()
+_LAUNCH_FACTS = select(Account.id, GRANTED_STRENGTH.label("strength")).where(
+    Account.id == _ACCOUNT,
+    Account.deleted_at.is_(None),
+    Account.workspace_id == bindparam("workspace_id"),
+)
 
 
 def granted_roles(session: Session, member_id: str, account_id: str) -> list[ItemRole]:
@@ -226,10 +244,26 @@ class LaunchDecision:
 def decide_launch(
     session: Session, member: MemberFacts, workspace_id: str, account_id: str
 ) -> LaunchDecision:
-    """The launch check (and the authoritative recheck at redemption and at each code request)."""
-    if _live_account(session, workspace_id, account_id) is None:
+    """The launch check (and the authoritative recheck at redemption and at each code request):
+    the account live in the workspace, and the member's strongest role on it, in one statement."""
+    row = session.execute(
+        _LAUNCH_FACTS,
+        {"account_id": account_id, "member_id": member.id, "workspace_id": workspace_id},
+    ).first()
+    return decide_by_strength(
+        member, None if row is None else row.strength, account_live=row is not None
+    )
+
+
+def decide_by_strength(
+    member: MemberFacts, strength: int | None, *, account_live: bool
+) -> LaunchDecision:
+    """The launch rules on facts a statement read: `account_live` (the account exists, is not
+    deleted and is in the member's workspace) and `strength`, `GRANTED_STRENGTH` selected with it
+    for this member. The launch path reads both with what it releases (`broker.actions.launch`)."""
+    if not account_live:
         return LaunchDecision(False, Denial.UNKNOWN_ACCOUNT, None)
-    role = effective_role(session, member, account_id)
+    role = cap_for(member.role, None if strength is None else role_of_strength(strength))
     denial = launch_denial(member, role)
     return LaunchDecision(denial is None, denial, role)
 

@@ -25,16 +25,18 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from broker.context import BrokerContext
-from broker.db import transaction
-from broker.models import Member, utcnow
+from broker.db import Executor, transaction
+from broker.models import Member, WorkspaceRole, utcnow
+from broker.rbac import MemberFacts
 from broker.session_models import BrokerSession
 from broker.settings import Settings
 from broker.tokens import hash_token, new_token
@@ -52,6 +54,31 @@ class SignedIn:
 
     session_id: str
     member: Member
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in member's columns, read with Core: what the launch page needs of them."""
+
+    id: str
+    workspace_id: str
+    email: str
+    name: str
+    role: WorkspaceRole
+    active: bool
+    external_id: str | None
+
+    @property
+    def facts(self) -> MemberFacts:
+        return MemberFacts(self.id, self.role, self.active, self.external_id)
+
+
+@dataclass(frozen=True)
+class SignedInPrincipal:
+    """`SignedIn` for the launch page: the live session and its member's columns."""
+
+    session_id: str
+    member: Principal
 
 
 def open_session(
@@ -99,6 +126,64 @@ def resolve(db: Session, token: str | None, *, now: datetime | None = None) -> S
     if now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now
     return SignedIn(row.id, member)
+
+
+_SESSIONS = cast(Table, BrokerSession.__table__)
+_MEMBERS = cast(Table, Member.__table__)
+# Built once (the launch page reads a session on every launch): the session and its member in one
+# statement, an outer join so that a member gone still ends the session.
+_LOOKUP = (
+    select(
+        _SESSIONS.c.id,
+        _SESSIONS.c.expires_at,
+        _SESSIONS.c.revoked_at,
+        _SESSIONS.c.last_seen_at,
+        _MEMBERS.c.id.label("member_id"),
+        _MEMBERS.c.workspace_id,
+        _MEMBERS.c.email,
+        _MEMBERS.c.name,
+        _MEMBERS.c.role,
+        _MEMBERS.c.active,
+        _MEMBERS.c.external_id,
+    )
+    .select_from(_SESSIONS.outerjoin(_MEMBERS, _MEMBERS.c.id == _SESSIONS.c.member_id))
+    .where(_SESSIONS.c.token_hash == bindparam("digest"))
+)
+_END = (
+    update(_SESSIONS).where(_SESSIONS.c.id == bindparam("sid")).values(revoked_at=bindparam("at"))
+)
+_TOUCH = (
+    update(_SESSIONS).where(_SESSIONS.c.id == bindparam("sid")).values(last_seen_at=bindparam("at"))
+)
+
+
+def resolve_principal(
+    db: Executor, token: str | None, *, now: datetime | None = None
+) -> SignedInPrincipal | None:
+    """`resolve` with Core statements and no ORM rows: the same rules (expired, revoked, member
+    gone or deactivated: None, and a deactivated member's session is ended), one SELECT, and a
+    write only to end a session or when `last_seen_at` is over a minute old."""
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return None
+    now = now or utcnow()
+    row: Any = db.execute(_LOOKUP, {"digest": hash_token(token)}).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if row.member_id is None or not row.active:
+        db.execute(_END, {"sid": row.id, "at": now})
+        return None
+    if now - row.last_seen_at >= _TOUCH_EVERY:
+        db.execute(_TOUCH, {"sid": row.id, "at": now})
+    member = Principal(
+        row.member_id,
+        row.workspace_id,
+        row.email,
+        row.name,
+        WorkspaceRole(row.role),
+        bool(row.active),
+        row.external_id,
+    )
+    return SignedInPrincipal(row.id, member)
 
 
 def revoke(db: Session, session_id: str, *, now: datetime | None = None) -> bool:

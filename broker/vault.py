@@ -27,6 +27,7 @@ import dataclasses
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -49,6 +50,23 @@ _NONCE_BYTES = 12
 _DEK_BYTES = 32
 _WRAPPED_BYTES = _NONCE_BYTES + _DEK_BYTES + 16
 _PURPOSE_MAX = 40  # sealed_secrets.purpose is String(40)
+
+
+class Sealed(Protocol):
+    """What opening a secret reads: a `SealedSecret` row, or the same columns read with Core."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def wrapped_key(self) -> bytes: ...
+    @property
+    def nonce(self) -> bytes: ...
+    @property
+    def ciphertext(self) -> bytes: ...
 
 
 class VaultError(Exception):
@@ -103,7 +121,7 @@ class Vault:
         session.add(secret)
         return secret
 
-    def open(self, secret: SealedSecret, *, purpose: str | None = None) -> bytes:
+    def open(self, secret: Sealed, *, purpose: str | None = None) -> bytes:
         """The plaintext. Pass the `purpose` the caller expects: a row reached through a swapped
         reference (the TOTP id pointing at a password row) is then refused as well."""
         if purpose is not None and purpose != secret.purpose:
@@ -120,7 +138,7 @@ class Vault:
                 f"secret {secret.id} does not authenticate", secret_id=secret.id
             ) from None
 
-    def open_text(self, secret: SealedSecret, *, purpose: str | None = None) -> str:
+    def open_text(self, secret: Sealed, *, purpose: str | None = None) -> str:
         try:
             return self.open(secret, purpose=purpose).decode("utf-8")
         except UnicodeDecodeError:
@@ -160,7 +178,7 @@ class Vault:
         secret.wrapped_key = _wrap(active, dek, secret)
         secret.key_id = active.kid
 
-    def _unwrap(self, secret: SealedSecret) -> bytes:
+    def _unwrap(self, secret: Sealed) -> bytes:
         master = self._master(secret)
         blob = secret.wrapped_key
         if len(blob) != _WRAPPED_BYTES:
@@ -178,7 +196,7 @@ class Vault:
                 f"secret {secret.id}: the data key does not authenticate", secret_id=secret.id
             ) from None
 
-    def _master(self, secret: SealedSecret) -> MasterKey:
+    def _master(self, secret: Sealed) -> MasterKey:
         try:
             return self._keyring.get(secret.key_id)
         except UnknownKeyId:

@@ -11,7 +11,6 @@ from uvicorn.supervisors import Multiprocess
 
 from broker.context import BrokerContext
 from broker.db import engine_for, make_session_factory
-from broker.keyring import load_keyring
 from broker.settings import Settings
 from broker.startup import check_config
 from broker.vault import Vault
@@ -27,7 +26,9 @@ def app_from_env() -> Starlette:
     Okta connection check plugged into the broker's port."""
     settings = Settings.from_env()
     engine = engine_for(settings)  # with the configured connect and statement timeouts
-    ctx = BrokerContext(settings, make_session_factory(engine), Vault(load_keyring(settings)))
+    # A vault that re-reads the keyring file when a row names a key this process lacks: a key
+    # rotation run elsewhere (`latchkey keys rotate`) must not break launches here until restart.
+    ctx = BrokerContext(settings, make_session_factory(engine), Vault.from_settings(settings))
     return create_app(
         ctx, okta_check=OktaConnectionCheck(broker_app_id=ctx.settings.oidc_client_id)
     )

@@ -5,36 +5,35 @@ redemption and at every code request again — the authoritative check, since th
 whether anything leaves the vault. Every release and every refusal is an audit event that names
 what was released or why not, never the secret.
 
-A refusal raises a `Refused` subclass (a `broker.errors.DomainError`): the work is rolled back,
-its audit event is written in a transaction of its own, and the adapter maps the class to its
-wire code (`broker.ext_api.endpoints`). "No such account" and "no access" read alike on purpose.
+A refusal raises a `Refused` subclass (a `broker.errors.DomainError`) carrying its audit event.
+`redeem_in` and `code_in` run in the adapter's transaction and make every check before their
+first write, so a refusal has changed nothing: the adapter records the event in the same
+transaction and commits (`broker.ext_api.endpoints`), and maps the class to its wire code.
+"No such account" and "no access" read alike on purpose.
 """
 
 from __future__ import annotations
 
 import hmac
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Table, bindparam, insert, select
 
 from broker import audit, rbac, totp
 from broker.context import BrokerContext
-from broker.db import new_id, transaction
+from broker.db import Executor, new_id, transaction
 from broker.errors import DomainError, InvalidInput, PermissionDenied
 from broker.ext_tables import FillTicket
-from broker.grants import GrantError, issue_grant, redeem_grant
+from broker.grants import GrantError, find_grant, insert_grant, session_live, spend_grant
+from broker.grants import refusal as grant_refusal
 from broker.models import Account, Member, SealedSecret, Workspace
-from broker.session_models import BrokerSession
+from broker.sessions import Principal
 from broker.tokens import hash_token, new_token
 from broker.vault import Vault
-
-T = TypeVar("T")
 
 FILL_TICKET_TTL = timedelta(minutes=5)  # long enough for a username → password → code login
 MAX_TICKET_CHARS = 128
@@ -60,6 +59,8 @@ class Holder(Protocol):
     def member_id(self) -> str: ...
     @property
     def workspace_id(self) -> str: ...
+    @property
+    def member(self) -> rbac.MemberFacts: ...  # read in the caller's transaction
 
 
 class Refused(DomainError):
@@ -149,36 +150,133 @@ class LaunchOutcome:
     denial: rbac.Denial | None = None
 
 
+# Core statements on the tables, built once: each runs on every launch, and the ORM's identity
+# map and unit of work buy nothing for rows read once and written once.
+_ACCOUNTS = cast(Table, Account.__table__)
+_WORKSPACES = cast(Table, Workspace.__table__)
+_SEALED = cast(Table, SealedSecret.__table__)
+_TICKETS = cast(Table, FillTicket.__table__)
+_INSERT_TICKET = insert(_TICKETS)
+
+# The account at `/launch`: live, and in the workspace this deployment serves; with RBAC's
+# strongest role of the member on it (`rbac.GRANTED_STRENGTH`, bound to `member_id`).
+_LAUNCHED_ACCOUNT = (
+    select(
+        _ACCOUNTS.c.id,
+        _ACCOUNTS.c.workspace_id,
+        _ACCOUNTS.c.name,
+        _ACCOUNTS.c.app_name,
+        rbac.GRANTED_STRENGTH.label("strength"),
+    )
+    .join(_WORKSPACES, _WORKSPACES.c.id == _ACCOUNTS.c.workspace_id)
+    .where(
+        _ACCOUNTS.c.id == bindparam("account_id"),
+        _ACCOUNTS.c.deleted_at.is_(None),
+        _WORKSPACES.c.name == bindparam("workspace_name"),
+    )
+)
+
+
+def _released_account(secret_id: Any) -> Select[Any]:
+    """The account, live in the caller's workspace, with the sealed secret `secret_id` names (an
+    outer join: an account without that secret still answers, with NULLs) and RBAC's strongest
+    role of the member on it (`rbac.GRANTED_STRENGTH`, bound to `member_id`)."""
+    return (
+        select(
+            _ACCOUNTS.c.id,
+            _ACCOUNTS.c.name,
+            _ACCOUNTS.c.app_name,
+            _ACCOUNTS.c.login_url,
+            _ACCOUNTS.c.username,
+            _ACCOUNTS.c.totp_secret_id,
+            _SEALED.c.id.label("secret_id"),
+            _SEALED.c.purpose,
+            _SEALED.c.key_id,
+            _SEALED.c.wrapped_key,
+            _SEALED.c.nonce,
+            _SEALED.c.ciphertext,
+            rbac.GRANTED_STRENGTH.label("strength"),
+        )
+        .select_from(_ACCOUNTS.outerjoin(_SEALED, _SEALED.c.id == secret_id))
+        .where(
+            _ACCOUNTS.c.id == bindparam("account_id"),
+            _ACCOUNTS.c.deleted_at.is_(None),
+            _ACCOUNTS.c.workspace_id == bindparam("workspace_id"),
+        )
+    )
+
+
+_WITH_PASSWORD = _released_account(_ACCOUNTS.c.password_secret_id)
+_WITH_TOTP = _released_account(_ACCOUNTS.c.totp_secret_id)
+_FIND_TICKET = select(
+    _TICKETS.c.id,
+    _TICKETS.c.token_hash,
+    _TICKETS.c.credential_id,
+    _TICKETS.c.account_id,
+    _TICKETS.c.expires_at,
+).where(_TICKETS.c.token_hash == bindparam("digest"))
+
+
+@dataclass(frozen=True)
+class _SealedColumns:
+    """A sealed secret read with Core (`broker.vault.Sealed`)."""
+
+    id: str
+    purpose: str
+    key_id: str
+    wrapped_key: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+
 def launch(ctx: BrokerContext, member_id: str, session_id: str, account_id: str) -> LaunchOutcome:
     """RBAC's answer for this member and account at `/launch`: a grant, or an audited refusal.
 
     The grant is bound to the broker session the launch page runs in (`session_id`)."""
     with transaction(ctx.sessions) as db:
-        return launch_in(db, ctx, db.get(Member, member_id), session_id, account_id)
+        member = db.get(Member, member_id)
+        principal = None
+        if member is not None:
+            principal = Principal(
+                member.id,
+                member.workspace_id,
+                member.email,
+                member.name,
+                member.role,
+                member.active,
+                member.external_id,
+            )
+        return launch_in(db, ctx, principal, session_id, account_id)
 
 
 def launch_in(
-    db: Session, ctx: BrokerContext, member: Member | None, session_id: str, account_id: str
+    db: Executor, ctx: BrokerContext, member: Principal | None, session_id: str, account_id: str
 ) -> LaunchOutcome:
-    """`launch` in the caller's transaction, for a member row loaded in it (the web adapter reads
-    the broker session and launches in one transaction)."""
-    # The account, live and in the workspace this deployment serves, in one statement; holding it
-    # here lets RBAC's own lookup of it (and `issue_grant`'s) come from the session, not the store.
-    account = db.scalar(
-        select(Account)
-        .join(Workspace, Workspace.id == Account.workspace_id)
-        .where(
-            Account.id == account_id,
-            Account.deleted_at.is_(None),
-            Workspace.name == ctx.settings.workspace_name,
-        )
-    )
+    """`launch` in the caller's transaction, for a member read in it (the web adapter reads the
+    broker session and its member, and launches, in one transaction): the account and its
+    workspace in one statement, RBAC's roles in one, the grant in one INSERT."""
+    account = db.execute(
+        _LAUNCHED_ACCOUNT,
+        {
+            "account_id": account_id,
+            "workspace_name": ctx.settings.workspace_name,
+            "member_id": member.id if member is not None else "",
+        },
+    ).first()
     workspace_id = account.workspace_id if account is not None else ctx.workspace_id(db)
-    decision = rbac.decide_member_launch(db, member, workspace_id, account_id)
+    if member is None or member.workspace_id != workspace_id:
+        # A member gone, or of another workspace, has no access here whatever their shares say.
+        decision = rbac.LaunchDecision(False, rbac.Denial.NO_ACCESS, None)
+    else:
+        decision = rbac.decide_by_strength(
+            member.facts,
+            None if account is None else account.strength,
+            account_live=account is not None,
+        )
     if member is None or account is None or not decision.allowed:
-        # `decide_member_launch` found the account live, or refused: never a grant without it.
+        # RBAC found the account live, or refused: never a grant without it.
         denial = decision.denial or rbac.Denial.UNKNOWN_ACCOUNT
-        audit.record(
+        audit.insert_event(
             db,
             workspace_id,
             "launch.blocked",
@@ -188,87 +286,71 @@ def launch_in(
             reason=denial.value,
         )
         return LaunchOutcome(None, denial=denial)
-    grant = issue_grant(db, member_id=member.id, account_id=account.id, session_id=session_id)
+    grant = insert_grant(
+        db,
+        workspace_id=workspace_id,
+        member_id=member.id,
+        account_id=account.id,
+        session_id=session_id,
+    )
     return LaunchOutcome(grant, account_label=f"{account.name} - {account.app_name}")
 
 
-def redeem(ctx: BrokerContext, caller: Holder, grant: str, *, now: datetime) -> Release:
-    """Spend a launch grant: the login (username, password) and a fill ticket for codes."""
-    return _released(ctx, lambda db: _redeem(db, ctx.vault, caller, grant, now))
+def redeem_in(db: Executor, vault: Vault, caller: Holder, grant: str, now: datetime) -> Release:
+    """Spend a launch grant: the login (username, password) and a fill ticket for codes.
 
-
-def current_code(ctx: BrokerContext, caller: Holder, ticket: str, *, now: datetime) -> CodeRelease:
-    """The account's current verification code, for the holder of a live fill ticket."""
-    return _released(ctx, lambda db: _current_code(db, ctx.vault, caller, ticket, now))
-
-
-def _released(ctx: BrokerContext, work: Callable[[Session], T]) -> T:
-    try:
-        with transaction(ctx.sessions) as db:
-            return work(db)
-    except Refused as exc:
-        # The refused work is rolled back whole; its audit event is written on its own.
-        if exc.note is not None:
-            with transaction(ctx.sessions) as db:
-                audit.record_note(db, exc.note)
-        raise
-
-
-def _redeem(db: Session, vault: Vault, caller: Holder, grant: str, now: datetime) -> Release:
-    try:
-        spent = redeem_grant(
-            db, grant, member_id=caller.member_id, redeemed_by_id=caller.credential_id, now=now
-        )
-    except GrantError as exc:
-        raise GrantRefused(
-            f"{exc.message} Launch the account again from Okta.",
-            note=_note(
-                caller,
-                "grant.rejected",
-                exc.account_id,
-                reason=exc.reason,
-                grant_id=exc.grant_id,
-            ),
-        ) from None
-    if not _session_live(db, spent.session_id, caller.member_id, now):
+    In the caller's transaction (the extension API authenticates the call in the same one). Every
+    check comes before the first write, so a `Refused` leaves this transaction as it found it:
+    the caller records the refusal's audit event and commits (the proof's id stays spent)."""
+    found = find_grant(db, grant)
+    refused = grant_refusal(found, caller.member_id, now)
+    if refused is not None:
+        raise _grant_refused(caller, refused)
+    assert found is not None
+    if not session_live(found, now):
         raise GrantRefused(
             "The sign-in the grant was made in has ended. Launch the account again from Okta.",
             note=_note(
                 caller,
                 "grant.rejected",
-                spent.account_id,
+                found.account_id,
                 reason="session_ended",
-                grant_id=spent.id,
+                grant_id=found.id,
             ),
         )
-    account = _allowed_account(db, caller, spent.account_id, stage="redeem")
-    password = _open(db, vault, account.password_secret_id, "account.password")
+    account = _allowed_account(db, caller, found.account_id, _WITH_PASSWORD, stage="redeem")
+    password = _open(vault, account, "account.password")
     if password is None:
         raise NothingToRelease("This account has no password to fill.")
+    try:  # the single-use gate, last: of two concurrent redemptions exactly one passes it
+        spend_grant(db, found, redeemed_by_id=caller.credential_id, at=now)
+    except GrantError as exc:
+        raise _grant_refused(caller, exc) from None
     ticket, ticket_id = new_token(), new_id()
-    # A Core INSERT: the hot path needs no ORM object, and no unit-of-work flush, for this row.
     db.execute(
-        insert(FillTicket).values(
-            id=ticket_id,
-            token_hash=hash_token(ticket),
-            workspace_id=caller.workspace_id,
-            credential_id=caller.credential_id,
-            member_id=caller.member_id,
-            account_id=account.id,
-            grant_id=spent.id,
-            created_at=now,
-            expires_at=now + FILL_TICKET_TTL,
-        )
+        _INSERT_TICKET,
+        {
+            "id": ticket_id,
+            "token_hash": hash_token(ticket),
+            "workspace_id": caller.workspace_id,
+            "credential_id": caller.credential_id,
+            "member_id": caller.member_id,
+            "account_id": account.id,
+            "grant_id": found.id,
+            "created_at": now,
+            "expires_at": now + FILL_TICKET_TTL,
+        },
     )
     has_code_step = account.totp_secret_id is not None
-    audit.record(
+    audit.insert_event(
         db,
         caller.workspace_id,
         "credential.released",
         actor_id=caller.member_id,
         target_type="account",
         target_id=account.id,
-        grant_id=spent.id,
+        at=now,
+        grant_id=found.id,
         credential_id=caller.credential_id,
         ticket_id=ticket_id,
         has_code_step=has_code_step,
@@ -287,31 +369,41 @@ def _redeem(db: Session, vault: Vault, caller: Holder, grant: str, now: datetime
     )
 
 
-def _current_code(
-    db: Session, vault: Vault, caller: Holder, ticket: str, now: datetime
-) -> CodeRelease:
+def code_in(db: Executor, vault: Vault, caller: Holder, ticket: str, now: datetime) -> CodeRelease:
+    """The account's current verification code, for the holder of a live fill ticket. In the
+    caller's transaction; like `redeem_in`, it writes (its audit event) only after every check."""
     row = _ticket(db, caller, ticket, now)
-    account = _allowed_account(db, caller, row.account_id, stage="code")
-    uri = _open(db, vault, account.totp_secret_id, "account.totp")
+    account = _allowed_account(db, caller, row.account_id, _WITH_TOTP, stage="code")
+    uri = _open(vault, account, "account.totp")
     if uri is None:
         raise NothingToRelease("This account has no verification-code step.")
     code = totp.current_code(uri, now)
-    audit.record(
+    audit.insert_event(
         db,
         caller.workspace_id,
         "code.released",
         actor_id=caller.member_id,
         target_type="account",
         target_id=account.id,
+        at=now,
         credential_id=caller.credential_id,
         ticket_id=row.id,
     )
     return CodeRelease(code.code, math.ceil(code.remaining))
 
 
-def _ticket(db: Session, caller: Holder, ticket: str, now: datetime) -> FillTicket:
+def _grant_refused(caller: Holder, exc: GrantError) -> GrantRefused:
+    return GrantRefused(
+        f"{exc.message} Launch the account again from Okta.",
+        note=_note(
+            caller, "grant.rejected", exc.account_id, reason=exc.reason, grant_id=exc.grant_id
+        ),
+    )
+
+
+def _ticket(db: Executor, caller: Holder, ticket: str, now: datetime) -> Any:
     digest = hash_token(ticket) if 0 < len(ticket) <= MAX_TICKET_CHARS else ""
-    row = db.scalar(select(FillTicket).where(FillTicket.token_hash == digest)) if digest else None
+    row = db.execute(_FIND_TICKET, {"digest": digest}).first() if digest else None
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         raise TicketRefused(
             "The fill ticket is not valid.",
@@ -330,12 +422,23 @@ def _ticket(db: Session, caller: Holder, ticket: str, now: datetime) -> FillTick
     return row
 
 
-def _allowed_account(db: Session, caller: Holder, account_id: str, *, stage: str) -> Account:
-    member = db.get(Member, caller.member_id)
-    if member is None:
-        raise AccessRefused("You do not have access to this account.", reason="no_access")
-    account = db.get(Account, account_id)  # held, so RBAC's lookup of it is the session's
-    decision = rbac.decide_launch(db, rbac.MemberFacts.of(member), caller.workspace_id, account_id)
+def _allowed_account(
+    db: Executor, caller: Holder, account_id: str, lookup: Select[Any], *, stage: str
+) -> Any:
+    """The account with the secret to release, when RBAC says the caller may launch it now."""
+    account = db.execute(
+        lookup,
+        {
+            "account_id": account_id,
+            "workspace_id": caller.workspace_id,
+            "member_id": caller.member_id,
+        },
+    ).first()
+    decision = rbac.decide_by_strength(
+        caller.member,
+        None if account is None else account.strength,
+        account_live=account is not None,
+    )
     if not decision.allowed or account is None:
         denial = decision.denial or rbac.Denial.UNKNOWN_ACCOUNT
         reason, text = _DENIALS[denial]
@@ -347,20 +450,18 @@ def _allowed_account(db: Session, caller: Holder, account_id: str, *, stage: str
     return account
 
 
-def _session_live(db: Session, session_id: str, member_id: str, now: datetime) -> bool:
-    """The grant is bound to the broker session it was made in: that session must still be on."""
-    row = db.get(BrokerSession, session_id)
-    return (
-        row is not None
-        and row.member_id == member_id
-        and row.revoked_at is None
-        and row.expires_at > now
+def _open(vault: Vault, account: Any, purpose: str) -> str | None:
+    if account.secret_id is None:
+        return None
+    sealed = _SealedColumns(
+        account.secret_id,
+        account.purpose,
+        account.key_id,
+        account.wrapped_key,
+        account.nonce,
+        account.ciphertext,
     )
-
-
-def _open(db: Session, vault: Vault, secret_id: str | None, purpose: str) -> str | None:
-    secret = db.get(SealedSecret, secret_id) if secret_id else None
-    return None if secret is None else vault.open_text(secret, purpose=purpose)
+    return vault.open_text(sealed, purpose=purpose)
 
 
 def _note(caller: Holder, action: str, account_id: str | None, **details: Any) -> audit.Note:

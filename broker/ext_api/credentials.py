@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, Insert, Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from broker import audit
 from broker.audit import Note as AuditNote
+from broker.db import Executor, dialect_name
 from broker.ext_api.errors import InvalidProof, InvalidToken
 from broker.ext_api.proof import MAX_AGE_S, MAX_SKEW_S, PublicKey, verify_proof
 from broker.ext_tables import ExtensionCredential, ProofJti
-from broker.models import Member
+from broker.models import Member, WorkspaceRole
+from broker.rbac import MemberFacts
 from broker.tokens import hash_token, new_token
 
 CREDENTIAL_TTL = timedelta(days=30)
@@ -50,6 +52,7 @@ class Caller:
     member_id: str
     workspace_id: str
     jkt: str
+    member: MemberFacts  # read with the credential, in the call's transaction
 
 
 @dataclass(frozen=True)
@@ -66,25 +69,63 @@ def single_proof(call: Call) -> str:
     return call.proofs[0]
 
 
-def remember_jti(db: Session, jkt: str, jti: str, iat: int) -> bool:
+_CREDENTIALS = cast(Table, ExtensionCredential.__table__)
+_MEMBERS = cast(Table, Member.__table__)
+_JTIS = cast(Table, ProofJti.__table__)
+# Built once: every call of the extension API runs these.
+_LOOKUP = (
+    select(
+        _CREDENTIALS.c.id,
+        _CREDENTIALS.c.token_hash,
+        _CREDENTIALS.c.workspace_id,
+        _CREDENTIALS.c.member_id,
+        _CREDENTIALS.c.jkt,
+        _CREDENTIALS.c.public_jwk,
+        _CREDENTIALS.c.expires_at,
+        _CREDENTIALS.c.last_used_at,
+        _CREDENTIALS.c.revoked_at,
+        _MEMBERS.c.id.label("member_found"),
+        _MEMBERS.c.role,
+        _MEMBERS.c.active,
+        _MEMBERS.c.external_id,
+    )
+    # An outer join: a member gone refuses the credential.
+    .select_from(_CREDENTIALS.outerjoin(_MEMBERS, _MEMBERS.c.id == _CREDENTIALS.c.member_id))
+    .where(_CREDENTIALS.c.token_hash == bindparam("digest"))
+)
+_TOUCH = (
+    update(_CREDENTIALS)
+    .where(_CREDENTIALS.c.id == bindparam("credential_id"))
+    .values(last_used_at=bindparam("at"))
+)
+
+
+def _remember(dialect: Any) -> Insert:
+    stmt: Insert = (
+        dialect.insert(_JTIS)
+        .on_conflict_do_nothing(index_elements=[_JTIS.c.jkt, _JTIS.c.jti_hash])
+        # RETURNING rather than rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
+        .returning(_JTIS.c.jkt)
+    )
+    return stmt
+
+
+_REMEMBER = {"postgresql": _remember(postgresql), "sqlite": _remember(sqlite)}
+
+
+def remember_jti(db: Executor, jkt: str, jti: str, iat: int) -> bool:
     """Record a proof id; False when this key already used it (a replay).
 
     The row outlives the proof's acceptable age, after which `verify_proof` refuses the proof
-    on its `iat` anyway; a unique key makes every replica of the broker agree.
+    on its `iat` anyway; a unique key in the database makes every replica of the broker agree.
     """
     expires_at = datetime.fromtimestamp(iat + MAX_AGE_S + MAX_SKEW_S + 1, UTC)
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = (
-        insert(ProofJti)
-        .values(jkt=jkt, jti_hash=hash_token(jti), expires_at=expires_at)
-        .on_conflict_do_nothing(index_elements=[ProofJti.jkt, ProofJti.jti_hash])
-        # RETURNING rather than rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
-        .returning(ProofJti.jkt)
-    )
-    return db.execute(stmt).first() is not None
+    stmt = _REMEMBER[dialect_name(db)]
+    params = {"jkt": jkt, "jti_hash": hash_token(jti), "expires_at": expires_at}
+    return db.execute(stmt, params).first() is not None
 
 
-def prune_jtis(db: Session, now: datetime) -> int:
+def prune_jtis(db: Executor, now: datetime) -> int:
     """Forget proof ids too old to be replayed; how many went."""
     result = db.execute(
         delete(ProofJti)
@@ -139,20 +180,17 @@ def register(
     return Registered(token, row.id, row.expires_at)
 
 
-def authenticate(db: Session, call: Call, *, now: datetime) -> Caller:
-    """The caller behind a credential and its proof, or `InvalidToken` / `InvalidProof`."""
+def authenticate(db: Executor, call: Call, *, now: datetime) -> Caller:
+    """The caller behind a credential and its proof, or `InvalidToken` / `InvalidProof`.
+
+    Writes only the proof's id (and `last_used_at`, at most once a minute), each after every
+    check that can refuse the call before it."""
     token = _credential_token(call.authorization)
     digest = hash_token(token)
-    # The credential and its member in one statement (an outer join: a member gone refuses it).
-    found = db.execute(
-        select(ExtensionCredential, Member)
-        .outerjoin(Member, Member.id == ExtensionCredential.member_id)
-        .where(ExtensionCredential.token_hash == digest)
-    ).first()
-    if found is None or not hmac.compare_digest(found[0].token_hash, digest):
+    row: Any = db.execute(_LOOKUP, {"digest": digest}).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
         raise InvalidToken("The credential is not valid: register the extension again.")
-    row, member = found
-    refusal = _refusal(row, member, now)
+    refusal = _refusal(row, now)
     if refusal is not None:
         raise InvalidToken(
             "The credential is no longer valid: sign in and register the extension again.",
@@ -178,8 +216,9 @@ def authenticate(db: Session, call: Call, *, now: datetime) -> Caller:
             audit=_note(row, "proof.rejected", reason="replayed"),
         )
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-        row.last_used_at = now
-    return Caller(row.id, row.member_id, row.workspace_id, row.jkt)
+        db.execute(_TOUCH, {"credential_id": row.id, "at": now})
+    member = MemberFacts(row.member_id, WorkspaceRole(row.role), True, row.external_id)
+    return Caller(row.id, row.member_id, row.workspace_id, row.jkt, member)
 
 
 def revoke(db: Session, credential_id: str, *, now: datetime) -> bool:
@@ -202,17 +241,17 @@ def _credential_token(authorization: str | None) -> str:
     return token
 
 
-def _refusal(row: ExtensionCredential, member: Member | None, now: datetime) -> str | None:
+def _refusal(row: Any, now: datetime) -> str | None:
     if row.revoked_at is not None:
         return "revoked"
     if row.expires_at <= now:
         return "expired"
-    if member is None or not member.active:
+    if row.member_found is None or not row.active:
         return "member_deactivated"
     return None
 
 
-def _note(row: ExtensionCredential, action: str, **details: Any) -> AuditNote:
+def _note(row: Any, action: str, **details: Any) -> AuditNote:
     return AuditNote(
         workspace_id=row.workspace_id,
         action=action,

@@ -1,10 +1,12 @@
 """The extension API's routes: register a key, redeem a grant, fetch a code, sign out.
 
-Each call runs in up to three transactions, in this order:
-1. authentication (credential and proof; the proof's `jti` is recorded here and stays recorded
-   whatever happens next, so a proof is spent even by a refused call);
-2. the work itself, rolled back whole when refused;
-3. the refusal's audit event, when it has one.
+A release (`/grants/redeem`, `/code`) runs in one transaction on one worker thread:
+1. authentication (credential and proof; the proof's `jti` is recorded);
+2. the release (`broker.actions.launch`), which checks everything before its first write;
+3. a refusal's audit event, when it has one: since a refusal has written nothing but the `jti`,
+   the event is committed with it, so a proof is spent even by a refused call.
+Any other error rolls the whole transaction back. Registration and sign-out authenticate in a
+transaction of their own, then work in another.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from broker import audit, sessions
 from broker.actions import launch
 from broker.audit import Note as AuditNote
 from broker.context import BrokerContext
-from broker.db import transaction
+from broker.db import Executor, core_transaction, transaction
 from broker.ext_api import credentials, guard
 from broker.ext_api.credentials import Call, Caller
 from broker.ext_api.errors import (
@@ -41,6 +43,7 @@ from broker.ext_api.errors import (
 )
 from broker.ext_api.openapi import openapi_document
 from broker.models import Member, utcnow
+from broker.vault import Vault
 
 MOUNT_PATH = "/api/ext/v1"
 PRUNE_ONE_IN = 64  # calls that also forget expired proof ids: cheap, and no worker needed
@@ -83,6 +86,8 @@ async def _openapi(_request: Request) -> Response:
 def _endpoint(
     ctx: BrokerContext, path: str | None, handler: Handler | None
 ) -> Callable[[Request], Awaitable[Response]]:
+    url = public_url(ctx, path or "")  # the `htu` its proofs must name, worked out once
+
     async def endpoint(request: Request) -> Response:
         origin: str | None = None
         try:
@@ -94,7 +99,7 @@ def _endpoint(
             if request.method != "POST":
                 raise MethodNotAllowed("Use POST.")
             body = await guard.json_object(request)
-            request.state.latchkey_call = _call(ctx, request, path or "", origin)
+            request.state.latchkey_call = _call(request, url, origin)
             status, answer = await handler(ctx, request, body)
         except ApiError as exc:
             return await _refuse(ctx, request, exc, origin)
@@ -104,10 +109,10 @@ def _endpoint(
     return endpoint
 
 
-def _call(ctx: BrokerContext, request: Request, path: str, origin: str) -> Call:
+def _call(request: Request, url: str, origin: str) -> Call:
     return Call(
         method=request.method,
-        url=public_url(ctx, path),
+        url=url,
         authorization=request.headers.get("authorization"),
         proofs=tuple(request.headers.getlist("dpop")),
         origin=origin,
@@ -154,10 +159,29 @@ async def _caller(ctx: BrokerContext, request: Request, now: datetime) -> Caller
 
 
 def _authenticated(
-    action: Callable[..., T], ctx: BrokerContext, call: Call, token: str, now: datetime
+    action: Callable[[Executor, Vault, Caller, str, datetime], T],
+    ctx: BrokerContext,
+    call: Call,
+    token: str,
+    now: datetime,
 ) -> T:
-    """Authentication, then a release action: two transactions, one thread hop."""
-    return _released(action, ctx, _authenticate(ctx, call, now), token, now)
+    """Authentication, then a release action: one transaction, one thread hop (module doc)."""
+    refused: ApiError
+    with core_transaction(ctx.sessions) as db:
+        try:
+            caller = credentials.authenticate(db, call, now=now)
+            if secrets.randbelow(PRUNE_ONE_IN) == 0:
+                credentials.prune_jtis(db, now)
+            return action(db, ctx.vault, caller, token, now)
+        except ApiError as exc:  # authentication refused: nothing written, or the jti only
+            if exc.audit is not None:
+                audit.insert_note(db, exc.audit)
+            refused = exc.without_audit()
+        except launch.Refused as exc:  # the release refused: nothing written but the jti
+            if exc.note is not None:
+                audit.insert_note(db, exc.note)
+            refused = _wire_error(exc)
+    raise refused
 
 
 # --- the calls ---------------------------------------------------------------------------------
@@ -222,7 +246,7 @@ async def _redeem(
     grant = guard.string_field(body, "grant")
     now = utcnow()
     call: Call = request.state.latchkey_call
-    released = await run_in_threadpool(_authenticated, launch.redeem, ctx, call, grant, now)
+    released = await run_in_threadpool(_authenticated, launch.redeem_in, ctx, call, grant, now)
     return 200, released.as_json()
 
 
@@ -232,21 +256,16 @@ async def _code(
     ticket = guard.string_field(body, "ticket")
     now = utcnow()
     call: Call = request.state.latchkey_call
-    code = await run_in_threadpool(_authenticated, launch.current_code, ctx, call, ticket, now)
+    code = await run_in_threadpool(_authenticated, launch.code_in, ctx, call, ticket, now)
     return 200, code.as_json()
 
 
-def _released(
-    action: Callable[..., T], ctx: BrokerContext, caller: Caller, token: str, now: datetime
-) -> T:
-    """Run a release action; its refusals (already audited by it) in the API's wire codes."""
-    try:
-        return action(ctx, caller, token, now=now)
-    except launch.GrantRefused as exc:
-        raise InvalidGrant(exc.message) from None
-    except launch.TicketRefused as exc:
-        raise InvalidTicket(exc.message) from None
-    except launch.AccessRefused as exc:
-        raise AccessDenied(exc.message, reason=exc.reason) from None
-    except launch.Refused as exc:
-        raise ApiError(exc.message) from None
+def _wire_error(exc: launch.Refused) -> ApiError:
+    """A release action's refusal (already audited) in the API's wire codes."""
+    if isinstance(exc, launch.GrantRefused):
+        return InvalidGrant(exc.message)
+    if isinstance(exc, launch.TicketRefused):
+        return InvalidTicket(exc.message)
+    if isinstance(exc, launch.AccessRefused):
+        return AccessDenied(exc.message, reason=exc.reason)
+    return ApiError(exc.message)

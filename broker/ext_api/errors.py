@@ -16,9 +16,9 @@
     └── MethodNotAllowed        405 method_not_allowed
 
 Body: `{"error": <code>, "error_description": <text for people>}` (the shape of RFC 6749 §5.2).
-An error may carry an `AuditNote` (`broker.audit.Note`): the event is written in a transaction of
-its own, after the refused work was rolled back, so a refusal leaves nothing behind but its audit
-event.
+An error may carry an `AuditNote` (`broker.audit.Note`): the event is written after the refused
+work, which wrote nothing (`broker.ext_api.endpoints`), so a refusal leaves nothing behind but its
+audit event.
 """
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, str]:
         return {"error": self.code, "error_description": self.description}
+
+    def without_audit(self) -> ApiError:
+        """This refusal once its audit event is recorded (so the adapter does not record it
+        again)."""
+        self.audit = None
+        return self
 
     def headers(self) -> dict[str, str]:
         return {}

@@ -50,10 +50,15 @@ from broker.web.templating import STATIC
 def _routes(ctx: BrokerContext) -> list[BaseRoute]:
     return [
         *health.routes(ctx),
+        # The launch path first (the page, then the extension's calls): a request is matched
+        # against the routes in order, and these are the hot ones. No other route shares their
+        # prefixes, so the order changes nothing else.
+        *launch.routes(),
+        # The extension API serves its OpenAPI description at /api/ext/v1/openapi.json.
+        Mount(ext_api.MOUNT_PATH, routes=ext_api.routes(ctx)),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *pages.routes(),
         *auth.routes(),
-        *launch.routes(),
         *settings_pages.routes(),
         *account_list_pages.routes(),  # before account_pages: /accounts/new, …/edit, …/delete
         *share_pages.routes(),
@@ -66,8 +71,6 @@ def _routes(ctx: BrokerContext) -> list[BaseRoute]:
         *token_pages.routes(),
         *import_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
-        # The extension API serves its OpenAPI description at /api/ext/v1/openapi.json.
-        Mount(ext_api.MOUNT_PATH, routes=ext_api.routes(ctx)),
         Mount(scim.PREFIX, routes=scim.routes(ctx)),
         # The admin API; /api/openapi.json describes it and the extension API in one document.
         Mount(admin_api.MOUNT_PATH, routes=admin_api.routes()),

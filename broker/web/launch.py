@@ -19,8 +19,8 @@ from starlette.routing import BaseRoute, Route
 from broker import sessions
 from broker.actions import launch as launch_action
 from broker.context import BrokerContext
-from broker.db import transaction
-from broker.sessions import SignedIn
+from broker.db import core_transaction
+from broker.sessions import SignedInPrincipal
 from broker.web.auth import HOME, launch_path, start_sign_in
 from broker.web.forms import context_of
 from broker.web.metrics import metrics_of
@@ -31,12 +31,12 @@ log = logging.getLogger("latchkey.launch")
 
 def _launch(
     ctx: BrokerContext, token: str | None, account_id: str
-) -> tuple[SignedIn | None, launch_action.LaunchOutcome | None]:
+) -> tuple[SignedInPrincipal | None, launch_action.LaunchOutcome | None]:
     """The broker session and the launch, in one transaction (and one thread hop)."""
     if not token:
         return None, None
-    with transaction(ctx.sessions) as db:
-        signed = sessions.resolve(db, token)
+    with core_transaction(ctx.sessions) as db:
+        signed = sessions.resolve_principal(db, token)
         if signed is None:
             return None, None
         member, session_id = signed.member, signed.session_id

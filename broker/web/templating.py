@@ -21,6 +21,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 templates = Jinja2Templates(directory=TEMPLATES)
+# Templates ship with the package and are compiled once: no stat of every template file (base,
+# header, components) on every page to see whether it changed.
+templates.env.auto_reload = False
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (

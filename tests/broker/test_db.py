@@ -13,7 +13,8 @@ def test_options_in_a_postgresql_url_join_the_statement_timeout(
     # LATCHKEY_DATABASE_URL=postgresql+psycopg://…/db?options=-csearch_path=… (a schema of its
     # own): the search path must hold, beside the statement timeout added to the options.
     url, schema = postgres_schema_url
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}", statement_timeout=7)
+    joiner = "&" if "?" in url else "?"
+    engine = make_engine(f"{url}{joiner}options=-csearch_path%3D{schema}", statement_timeout=7)
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SHOW search_path")).scalar() == schema
