@@ -74,7 +74,10 @@ async function report() {
   try {
     const seen = read();
     lastSeen = JSON.stringify(seen);
-    const settled = document.readyState === "complete" && Date.now() - startedAt >= SETTLED_AFTER_MS;
+    // Settled: loaded a while ago, and not in the middle of a burst of changes (a page that
+    // never goes quiet counts as settled once lib/settle.js gave up on it: `restless`).
+    const settled = document.readyState === "complete" && Date.now() - startedAt >= SETTLED_AFTER_MS &&
+      !watcher.changing();
     const page = { ...seen, settled, restless };
     await run(await chrome.runtime.sendMessage({ command: "agent.page", page }));
   } catch {

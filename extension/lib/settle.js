@@ -20,7 +20,8 @@ export const GIVE_UP_MS = 2000;
  * @param {{MutationObserver: Function, setTimeout: Function, clearTimeout: Function,
  *          now: () => number, ready: () => boolean, onDue: (why: string) => void,
  *          quietMs?: number, giveUpMs?: number}} options
- * @returns {{stop: () => void}}
+ * @returns {{stop: () => void, changing: () => boolean}} `changing()`: a burst is under way (the
+ *   page changed since it was last due)
  */
 export function watchChanges(root, options) {
   const { setTimeout, clearTimeout, now, ready, onDue } = options;
@@ -75,6 +76,7 @@ export function watchChanges(root, options) {
   const observer = new options.MutationObserver(changed);
   observer.observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
   return {
+    changing: () => burst,
     stop() {
       stopped = true;
       observer.disconnect();

@@ -111,6 +111,16 @@ describe("when the agent reads the page again", () => {
     assert.deepEqual(due, [["restless", GIVE_UP_MS]]);
   });
 
+  it("says whether a burst of changes is under way", async () => {
+    const { document, clock, watcher } = watch("<main></main>");
+    assert.equal(watcher.changing(), false);
+    touch(document);
+    await delivered();
+    assert.equal(watcher.changing(), true);
+    clock.advance(QUIET_MS);
+    assert.equal(watcher.changing(), false, "quiet again");
+  });
+
   it("stops watching when told to", async () => {
     const { document, clock, due, watcher } = watch("<main></main>");
     touch(document);
