@@ -30,7 +30,7 @@ async function registerLaunchScriptNow() {
         id: LAUNCH_SCRIPT_ID,
         matches: launchMatchPatterns(brokerUrl),
         js: ["content/launch.js"],
-        runAt: "document_idle",
+        runAt: "document_end", // the DOM parsed: the grant is there; no need to wait for idle
         allFrames: false,
       },
     ]);

@@ -126,5 +126,11 @@ chrome.runtime.onMessage.addListener((message, sender) => {
     onDue: due,
   });
   heartbeat = setInterval(() => busy || report(), HEARTBEAT_MS);
-  report(); // the page as it is now: no waiting for a quiet moment that may never come
+  if (document.readyState === "loading") {
+    // Injected as the navigation committed: read the page once it is parsed (a form read before
+    // its submit button is parsed would fail), not when every image has loaded.
+    document.addEventListener("DOMContentLoaded", () => report(), { once: true });
+  } else {
+    report(); // the page as it is now: no waiting for a quiet moment that may never come
+  }
 })();
