@@ -13,11 +13,12 @@ headless), each on a fresh profile:
   the same username, password (and the TOTP code, computed here) as fast as Playwright can, Enter
   after each step, until the same signed-in page. This is the floor.
 
-Per site, the **first** click is the first launch of a fresh profile with the extension just
-loaded (its worker's first launch: key pair made, key registered with the broker), against the
-direct script's first login in its own fresh profile; then **warm** clicks: `--repeats` more of
-each, interleaved (chiclet, direct, chiclet, …) so both see the same machine load, the site's
-session cookie cleared between logins. It prints every time and the ratios, and ends with one
+The servers are warmed first (one unmeasured chiclet login per site in a throwaway profile), so
+neither arm pays the other's server-side first-request costs. Then per site, the **first** click
+is the first launch of a fresh profile with the extension just loaded (its worker's first launch:
+key registered with the broker), against the direct script's first login in its own fresh
+profile; then **warm** clicks: `--repeats` more of each, interleaved (chiclet, direct, chiclet, …)
+so both see the same machine load, the site's session cookie cleared between logins. It prints every time and the ratios, and ends with one
 JSON line:
 
     {"ratio": <warm: worst site's median chiclet / median direct>,
@@ -156,6 +157,13 @@ def direct_browser(playwright: Playwright, executable: str, profile: Path) -> It
         context.close()
 
 
+def warm_servers(playwright: Playwright, stack: Stack, executable: str, tmp: Path) -> None:
+    """One chiclet login per site, unmeasured: the broker and the sites answer every page once."""
+    with chiclet_browser(playwright, stack, executable, tmp / "warm-up") as ext:
+        for site in SITES:
+            ext.click(site)
+
+
 def bench_site(
     playwright: Playwright, stack: Stack, executable: str, site: Site, repeats: int, tmp: Path
 ) -> tuple[Times, Times]:
@@ -200,6 +208,7 @@ def main() -> None:
         config = StackConfig(tmp / "stack", broker_port=0, org_port=0, sites_port=0)
         with serve_stack(config) as stack, sync_playwright() as playwright:
             print(f"sandbox stack on loopback; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+            warm_servers(playwright, stack, executable, tmp)
             for site in sites:
                 chiclet, direct = bench_site(playwright, stack, executable, site, args.repeats, tmp)
                 results[site.key] = {
