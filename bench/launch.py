@@ -24,7 +24,10 @@ JSON line:
     {"ratio": <warm: worst site's median chiclet / median direct>,
      "ratio_first": <first click: worst site's chiclet / direct>, "sites": {…}, …}
 
-    .venv/bin/python bench/launch.py [--repeats N] [--sites single,totp]
+    .venv/bin/python bench/launch.py [--repeats N] [--sites single,totp] [--extension DIR]
+
+`--extension` loads another copy of the extension (e.g. an older commit's, from `git worktree
+add`), to compare before and after on the same machine.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright  # noqa: E402
 
-from e2e.browser import chromium_executable, launch_with_extension  # noqa: E402
+from e2e.browser import EXTENSION_DIR, chromium_executable, launch_with_extension  # noqa: E402
 from e2e.journey.stack import Stack, StackConfig, serve_stack  # noqa: E402
 from e2e.journey.user import configure_extension, sign_in_to_org  # noqa: E402
 from e2e.launches import wait_for_outcome, wait_for_new_launch, known_launch_ids  # noqa: E402
@@ -58,6 +61,7 @@ from sandbox.apps.totp import decode_secret, totp  # noqa: E402
 from sandbox.seed import seed_user  # noqa: E402
 
 SIGNED_IN = "#signed-in-as"
+_extension_dir = EXTENSION_DIR
 TIMEOUT_MS = 30_000
 
 
@@ -132,7 +136,9 @@ class ChicletBrowser:
 def chiclet_browser(
     playwright: Playwright, stack: Stack, executable: str, profile: Path
 ) -> Iterator[ChicletBrowser]:
-    with launch_with_extension(playwright, profile, executable=executable) as loaded:
+    with launch_with_extension(
+        playwright, profile, executable=executable, extension_dir=_extension_dir
+    ) as loaded:
         page = loaded.context.new_page()
         configure_extension(loaded, page, stack.broker_url)
         owner = seed_user("owner")
@@ -197,7 +203,12 @@ def main() -> None:
     parser.add_argument(
         "--sites", default=",".join(s.key for s in SITES), help="comma-separated site keys"
     )
+    parser.add_argument(
+        "--extension", type=Path, default=EXTENSION_DIR, help="the extension folder to load"
+    )
     args = parser.parse_args()
+    global _extension_dir
+    _extension_dir = args.extension.resolve()
     executable = chromium_executable()
     if executable is None:
         sys.exit("Chromium is missing: run scripts/ensure-chromium (or set LATCHKEY_CHROMIUM).")
@@ -207,7 +218,10 @@ def main() -> None:
         tmp = Path(data)
         config = StackConfig(tmp / "stack", broker_port=0, org_port=0, sites_port=0)
         with serve_stack(config) as stack, sync_playwright() as playwright:
-            print(f"sandbox stack on loopback; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+            print(
+                f"sandbox stack on loopback; extension {_extension_dir}; {os.cpu_count()} CPUs, "
+                f"load {os.getloadavg()[0]:.1f}"
+            )
             warm_servers(playwright, stack, executable, tmp)
             for site in sites:
                 chiclet, direct = bench_site(playwright, stack, executable, site, args.repeats, tmp)

@@ -110,13 +110,11 @@ chrome.runtime.onMessage.addListener((message, sender) => {
   }
 });
 
-(async () => {
-  const hello = await chrome.runtime.sendMessage({ command: "agent.hello" }).catch(() => null);
-  if (!hello || !hello.active || hello.origin !== location.origin || window.top !== window) {
-    stop();
+/** Watch the parsed page and report it now, then whenever it changes. */
+function begin() {
+  if (stopped) {
     return;
   }
-  expected = hello.origin;
   watcher = watchChanges(document, {
     MutationObserver,
     setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -126,11 +124,25 @@ chrome.runtime.onMessage.addListener((message, sender) => {
     onDue: due,
   });
   heartbeat = setInterval(() => busy || report(), HEARTBEAT_MS);
+  report(); // the page as it is now: no waiting for a quiet moment that may never come
+}
+
+(async () => {
+  const hello = await chrome.runtime.sendMessage({ command: "agent.hello" }).catch(() => null);
+  if (!hello || !hello.active || hello.origin !== location.origin || window.top !== window) {
+    stop();
+    return;
+  }
   if (document.readyState === "loading") {
-    // Injected as the navigation committed: read the page once it is parsed (a form read before
-    // its submit button is parsed would fail), not when every image has loaded.
-    document.addEventListener("DOMContentLoaded", () => report(), { once: true });
+    // Injected as the navigation started loading: nothing is read or done before the document is
+    // parsed (a form read before its submit button is parsed would fail), but no later either:
+    // not when every image and script of the page has loaded.
+    document.addEventListener("DOMContentLoaded", () => {
+      expected = hello.origin;
+      begin();
+    }, { once: true });
   } else {
-    report(); // the page as it is now: no waiting for a quiet moment that may never come
+    expected = hello.origin;
+    begin();
   }
 })();
