@@ -50,17 +50,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+# Run as a script, Python puts bench/ first on the path, where bench/sync.py hides the `sync`
+# package the stack imports: put the repository there instead.
+_HERE = Path(__file__).resolve().parent
+if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
+    sys.path[0] = str(_HERE.parent)
 
-from e2e.browser import EXTENSION_DIR, chromium_executable, launch_with_extension
-from e2e.journey.stack import Stack, StackConfig, serve_stack
-from e2e.journey.user import configure_extension, sign_in_to_org
-from e2e.launches import known_launch_ids, wait_for_new_launch, wait_for_outcome
-from sandbox.apps import SITES
-from sandbox.apps.seed import SiteSeed
-from sandbox.apps.sites import CodeStyle, LoginStyle, Site, site_by_key
-from sandbox.apps.totp import decode_secret, totp
-from sandbox.seed import seed_user
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright  # noqa: E402
+
+from e2e.browser import EXTENSION_DIR, chromium_executable, launch_with_extension  # noqa: E402
+from e2e.journey.stack import Stack, StackConfig, serve_stack  # noqa: E402
+from e2e.journey.user import configure_extension, sign_in_to_org  # noqa: E402
+from e2e.launches import known_launch_ids, wait_for_new_launch, wait_for_outcome  # noqa: E402
+from sandbox.apps import SITES  # noqa: E402
+from sandbox.apps.seed import SiteSeed  # noqa: E402
+from sandbox.apps.sites import CodeStyle, LoginStyle, Site, site_by_key  # noqa: E402
+from sandbox.apps.totp import decode_secret, totp  # noqa: E402
+from sandbox.seed import seed_user  # noqa: E402
 
 SIGNED_IN = "#signed-in-as"
 _extension_dir = EXTENSION_DIR
