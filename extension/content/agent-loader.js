@@ -5,6 +5,9 @@
     return;
   }
   globalThis.latchkeyAgentLoaded = true;
+  // The agent's hello (is this tab's login on this document's origin?) goes out now, while its
+  // modules load, rather than after; the agent takes the answer from here.
+  globalThis.latchkeyAgentHello = chrome.runtime.sendMessage({ command: "agent.hello" }).catch(() => null);
   // The agent's whole module graph, asked for at once: imported one level at a time (agent, then
   // page.js, then fields.js, …) it costs a round trip per level before the agent can start.
   // tests/manifest.test.js checks that this list is exactly what content/agent.js imports.

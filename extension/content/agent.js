@@ -128,7 +128,9 @@ function begin() {
 }
 
 (async () => {
-  const hello = await chrome.runtime.sendMessage({ command: "agent.hello" }).catch(() => null);
+  // Asked by the loader while this module loaded (or now, when loaded some other way).
+  const asked = globalThis.latchkeyAgentHello || chrome.runtime.sendMessage({ command: "agent.hello" });
+  const hello = await asked.catch(() => null);
   if (!hello || !hello.active || hello.origin !== location.origin || window.top !== window) {
     stop();
     return;
