@@ -195,9 +195,6 @@ export function onTabUpdated(tabId, changeInfo, tab) {
       await apply(tabId, record, flow.navigated(record.flow, origin));
       return;
     }
-    if (!record.arrived) {
-      await saveFlow(tabId, { ...record, arrived: true });
-    }
     if (changeInfo.status === "loading" || changeInfo.status === "complete") {
       // The top frame only: the agent reaches same-origin frames from there, never others. In as
       // soon as the navigation starts loading (the agent then waits for the document to be
@@ -212,6 +209,9 @@ export function onTabUpdated(tabId, changeInfo, tab) {
           injectImmediately: changeInfo.status === "loading",
         })
         .catch(() => {});
+    }
+    if (!record.arrived) {
+      await saveFlow(tabId, { ...record, arrived: true });
     }
   });
 }
