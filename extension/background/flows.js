@@ -56,11 +56,12 @@ async function apply(tabId, record, result) {
     await finish(tabId, result.state);
     return [];
   }
-  await saveFlow(tabId, { ...record, flow: result.state });
   const before = record.flow;
-  if (result.state.launchId && (before.phase !== result.state.phase || before.steps.length !== result.state.steps.length)) {
-    await updateLaunch(result.state.launchId, progress(result.state));
-  }
+  const moved = before.phase !== result.state.phase || before.steps.length !== result.state.steps.length;
+  await Promise.all([
+    saveFlow(tabId, { ...record, flow: result.state }),
+    result.state.launchId && moved ? updateLaunch(result.state.launchId, progress(result.state)) : null,
+  ]);
   schedule(tabId, result.state);
   if (result.actions.some((a) => a.type === "fetch_code")) {
     fetchCode(tabId); // answers arrive as their own event
@@ -96,8 +97,8 @@ export async function startFlow(tabId, release, brokerOrigin, launchId = crypto.
       },
       Date.now(),
     );
-    await saveFlow(tabId, { flow: state, arrived: false, brokerOrigin });
-    await recordLaunch({
+    const saved = saveFlow(tabId, { flow: state, arrived: false, brokerOrigin });
+    const recorded = recordLaunch({
       launchId,
       tabId,
       account: release.account.name,
@@ -107,6 +108,7 @@ export async function startFlow(tabId, release, brokerOrigin, launchId = crypto.
       endedAt: null,
       ...progress(state),
     });
+    await Promise.all([saved, recorded]);
     schedule(tabId, state);
   });
   return launchId;
@@ -127,8 +129,9 @@ export function onAgentPage(tabId, senderOrigin, page) {
     }
     // The browser's word on the frame's origin counts, whatever the page reported.
     const seen = { ...page, origin: senderOrigin === page.origin ? page.origin : senderOrigin };
-    const actions = await apply(tabId, record, flow.observe(record.flow, seen, Date.now()));
-    return { active: Boolean(await loadFlow(tabId)), actions };
+    const result = flow.observe(record.flow, seen, Date.now());
+    const actions = await apply(tabId, record, result);
+    return { active: !flow.isTerminal(result.state), actions };
   });
 }
 
@@ -192,14 +195,23 @@ export function onTabUpdated(tabId, changeInfo, tab) {
       await apply(tabId, record, flow.navigated(record.flow, origin));
       return;
     }
+    if (changeInfo.status === "loading" || changeInfo.status === "complete") {
+      // The top frame only: the agent reaches same-origin frames from there, never others. In as
+      // soon as the navigation starts loading (the agent then waits for the document to be
+      // parsed), so it starts with the page rather than after every image and script of it has
+      // loaded; again at "complete", in case the first landed in the document being left (the
+      // loader runs once per document, and an agent in another origin's document stops at hello).
+      // Not awaited: the tab's next events need not wait for the injection.
+      chrome.scripting
+        .executeScript({
+          target: { tabId, frameIds: [0] },
+          files: [AGENT_FILE],
+          injectImmediately: changeInfo.status === "loading",
+        })
+        .catch(() => {});
+    }
     if (!record.arrived) {
       await saveFlow(tabId, { ...record, arrived: true });
-    }
-    if (changeInfo.status === "complete") {
-      // The top frame only: the agent reaches same-origin frames from there, never others.
-      await chrome.scripting
-        .executeScript({ target: { tabId, frameIds: [0] }, files: [AGENT_FILE] })
-        .catch(() => {});
     }
   });
 }

@@ -13,9 +13,11 @@ import { dropLaunches, loadLastLaunch, loadLaunches } from "./store.js";
 
 const isText = (value, max) => typeof value === "string" && value.length > 0 && value.length <= max;
 const isFlag = (value) => typeof value === "boolean";
-// What the agent says of a page (lib/page.js readPage, plus `settled` from the agent itself).
+// What the agent says of a page (lib/page.js readPage, plus `settled` and `restless` from the
+// agent itself).
 const PAGE_FLAGS = [
   "username", "identifier", "password", "code", "usernameFilled", "codeFilled", "error", "settled",
+  "restless",
 ];
 
 function senderOrigin(sender) {

@@ -31,8 +31,10 @@ async function run(mode, work) {
   }
 }
 
-/** The key pair, made on first use. */
-export async function keyPair() {
+// Read from IndexedDB once per worker life, not on every API call (each proof needs it).
+let loaded = null;
+
+async function loadOrMake() {
   const stored = await run("readonly", (store) => store.get(KEY_ID));
   if (stored) {
     return stored;
@@ -42,7 +44,20 @@ export async function keyPair() {
   return made;
 }
 
+/** The key pair, made on first use. */
+export function keyPair() {
+  if (loaded === null) {
+    loaded = loadOrMake();
+    loaded.catch(() => {
+      loaded = null; // try the database again next time
+    });
+  }
+  return loaded;
+}
+
 /** Forget the key pair (sign-out): the next sign-in registers a new one. */
-export function forgetKeyPair() {
-  return run("readwrite", (store) => store.delete(KEY_ID));
+export async function forgetKeyPair() {
+  loaded = null;
+  await run("readwrite", (store) => store.delete(KEY_ID));
+  loaded = null; // a call made meanwhile may have read the old pair
 }

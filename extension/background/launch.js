@@ -57,7 +57,10 @@ export async function launch(message, tabId, brokerOrigin) {
     });
     return { ok: false, message: text };
   }
-  const launchId = await startFlow(tabId, release, brokerOrigin);
+  // The flow is queued for the tab before the navigation starts (startFlow takes the tab's queue
+  // at once), so the tab's events wait for it; its writes and the navigation go on together.
+  const started = startFlow(tabId, release, brokerOrigin);
   await chrome.tabs.update(tabId, { url: release.account.login_url });
+  const launchId = await started;
   return { ok: true, launchId, message: `Opening ${release.account.name}…` };
 }

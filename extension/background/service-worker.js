@@ -4,6 +4,7 @@
 import { launchMatchPatterns } from "../lib/broker-url.js";
 import { dispatch } from "./handlers.js";
 import { onTabRemoved, onTabUpdated, sweep } from "./flows.js";
+import { keyPair } from "./keys.js";
 import { brokerSettings, forgetManagedBrokerUrl } from "./settings.js";
 import { restrictToExtension } from "./store.js";
 
@@ -30,7 +31,7 @@ async function registerLaunchScriptNow() {
         id: LAUNCH_SCRIPT_ID,
         matches: launchMatchPatterns(brokerUrl),
         js: ["content/launch.js"],
-        runAt: "document_idle",
+        runAt: "document_end", // the DOM parsed: the grant is there; no need to wait for idle
         allFrames: false,
       },
     ]);
@@ -67,7 +68,9 @@ chrome.runtime.onInstalled.addListener(() => {
 });
 
 // Each time the worker starts: secrets stay out of content scripts' reach, and logins whose
-// time ran out while it slept end now.
+// time ran out while it slept end now. The key pair is read (or, on a fresh install, made) now
+// rather than on the launch that needs it: a proof is signed with it on every API call.
 restrictToExtension().catch(() => {});
+keyPair().catch(() => {});
 sweep().catch((error) => console.error("Latchkey: sweep", error));
 registerLaunchScript().catch((error) => console.error("Latchkey: launch script", error));

@@ -1,15 +1,17 @@
 // The login agent in a tab the background opened for a launch: tells the background which login
-// steps the page shows (again whenever the page changes: a MutationObserver waits for the next
-// step) and carries out the fill and submit actions it gets back. The background decides; every
-// action re-checks the live URL against the account's origin here, at the moment it runs.
+// steps the page shows (at once, then again whenever the page changes: lib/settle.js says when a
+// burst of DOM changes is worth a new read) and carries out the fill and submit actions it gets
+// back. The background decides; every action re-checks the live URL against the account's origin
+// here, at the moment it runs.
 
 import { perform, readPage } from "../lib/page.js";
+import { watchChanges } from "../lib/settle.js";
 import { domView } from "../lib/visibility.js";
 
-const SETTLE_MS = 250; // let a burst of DOM changes finish before reading the page
 const HEARTBEAT_MS = 1000; // report even on a still page: the background's clock needs it
 // A page loaded this long ago that shows no login step is "settled": on the first step of a
-// launch that means "not a login page". Long enough for a script-built form to appear.
+// launch that means "not a login page". Long enough for a script-built form to appear. (A page
+// whose DOM never stops changing is reported `restless` after lib/settle.js GIVE_UP_MS.)
 const SETTLED_AFTER_MS = 2000;
 const startedAt = Date.now();
 
@@ -29,18 +31,21 @@ const view = domView(window);
 let expected = null;
 let stopped = false;
 let busy = false;
-let settleTimer = null;
+let again = false; // the page changed while a report was on its way: report once more after it
+let restless = false; // the DOM has not gone quiet since lib/settle.js gave up waiting for it
+let lastSeen = null; // what the last report said the page shows
 let heartbeat = null;
-let observer = null;
+let watcher = null;
 
 function stop() {
   stopped = true;
-  clearTimeout(settleTimer);
   clearInterval(heartbeat);
-  if (observer) {
-    observer.disconnect();
+  if (watcher) {
+    watcher.stop();
   }
 }
+
+const read = () => readPage(document, view, expected, options);
 
 async function run(answer) {
   if (!answer || !answer.active) {
@@ -58,24 +63,40 @@ async function run(answer) {
 }
 
 async function report() {
-  if (stopped || busy) {
+  if (stopped) {
+    return;
+  }
+  if (busy) {
+    again = true;
     return;
   }
   busy = true;
   try {
-    const settled = document.readyState === "complete" && Date.now() - startedAt >= SETTLED_AFTER_MS;
-    const page = { ...readPage(document, view, expected, options), settled };
+    const seen = read();
+    lastSeen = JSON.stringify(seen);
+    // Settled: loaded a while ago, and not in the middle of a burst of changes (a page that
+    // never goes quiet counts as settled once lib/settle.js gave up on it: `restless`).
+    const settled = document.readyState === "complete" && Date.now() - startedAt >= SETTLED_AFTER_MS &&
+      !watcher.changing();
+    const page = { ...seen, settled, restless };
     await run(await chrome.runtime.sendMessage({ command: "agent.page", page }));
   } catch {
     stop(); // the extension went away (updated, disabled)
   } finally {
     busy = false;
   }
+  if (again && !stopped) {
+    again = false;
+    await report();
+  }
 }
 
-function soon() {
-  clearTimeout(settleTimer);
-  settleTimer = setTimeout(report, SETTLE_MS);
+/** The page shows something the last report did not (a field appeared, one went away). */
+const changedSinceReport = () => JSON.stringify(read()) !== lastSeen;
+
+function due(why) {
+  restless = why === "restless";
+  report();
 }
 
 chrome.runtime.onMessage.addListener((message, sender) => {
@@ -89,15 +110,41 @@ chrome.runtime.onMessage.addListener((message, sender) => {
   }
 });
 
+/** Watch the parsed page and report it now, then whenever it changes. */
+function begin() {
+  if (stopped) {
+    return;
+  }
+  watcher = watchChanges(document, {
+    MutationObserver,
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (id) => clearTimeout(id),
+    now: () => performance.now(),
+    ready: changedSinceReport,
+    onDue: due,
+  });
+  heartbeat = setInterval(() => busy || report(), HEARTBEAT_MS);
+  report(); // the page as it is now: no waiting for a quiet moment that may never come
+}
+
 (async () => {
-  const hello = await chrome.runtime.sendMessage({ command: "agent.hello" }).catch(() => null);
+  // Asked by the loader while this module loaded (or now, when loaded some other way).
+  const asked = globalThis.latchkeyAgentHello || chrome.runtime.sendMessage({ command: "agent.hello" });
+  const hello = await asked.catch(() => null);
   if (!hello || !hello.active || hello.origin !== location.origin || window.top !== window) {
     stop();
     return;
   }
-  expected = hello.origin;
-  observer = new MutationObserver(soon);
-  observer.observe(document, { subtree: true, childList: true, attributes: true });
-  heartbeat = setInterval(report, HEARTBEAT_MS);
-  soon();
+  if (document.readyState === "loading") {
+    // Injected as the navigation started loading: nothing is read or done before the document is
+    // parsed (a form read before its submit button is parsed would fail), but no later either:
+    // not when every image and script of the page has loaded.
+    document.addEventListener("DOMContentLoaded", () => {
+      expected = hello.origin;
+      begin();
+    }, { once: true });
+  } else {
+    expected = hello.origin;
+    begin();
+  }
 })();

@@ -4,7 +4,7 @@
 // so a restarted service worker resumes where it was. Each event returns the next state and the
 // actions to carry out; nothing here touches the browser. Transitions are driven by what the
 // page shows now (`{origin, username, identifier, password, code, usernameFilled, codeFilled,
-// error, settled}` from the content script):
+// error, settled, restless}` from the content script):
 //
 //   awaiting_username ──(username only: fill, submit)──────────────▶ awaiting_password
 //   awaiting_username ──(username + password: fill both, submit)───▶ submitted
@@ -13,7 +13,8 @@
 //   any live phase   ──(code step: ask the broker for a code)──────▶ awaiting_code
 //   awaiting_code    ──(code arrives: fill, submit)────────────────▶ submitted
 //   submitted        ──(no login step any more, no error)──────────▶ done (signed_in)
-//   awaiting_username ──(settled page, nothing to fill)────────────▶ failed (not_a_login_page)
+//   awaiting_username ──(settled page, nothing to fill)────────────▶ failed (not_a_login_page;
+//                        reason never_quiet when its DOM never stopped changing)
 //   a step already sent shown again with an error ─────────────────▶ failed (rejected)
 //   another origin, tab closed, no code to be had, aborted ────────▶ failed
 //   no progress within the step limit, or the whole limit ─────────▶ timed_out
@@ -36,6 +37,7 @@ export const PHASES = Object.freeze({
 export const OUTCOMES = Object.freeze({
   SIGNED_IN: "signed_in", // the last login step disappeared without an error
   NOT_A_LOGIN_PAGE: "not_a_login_page", // the page settled with nothing that is a login step
+  // (reason never_quiet: its DOM never stopped changing, and still no login step after 2 s)
   REJECTED: "rejected", // the site showed the username or password step again, with an error
   CODE_REJECTED: "code_rejected", // the site refused the codes sent (a fresh one included)
   CODE_NOT_AVAILABLE: "code_not_available", // a code step, but the account has no code
@@ -135,7 +137,8 @@ function identifierStep(state, now, field) {
  * What the page shows now.
  * @param {{origin: string, username: boolean, identifier?: boolean, password: boolean,
  *          code: boolean, usernameFilled?: boolean, codeFilled?: boolean, error?: boolean,
- *          settled?: boolean}} page
+ *          settled?: boolean, restless?: boolean}} page
+ * `restless`: the page's DOM has not gone quiet since the agent gave up waiting for it to.
  */
 export function observe(state, page, now) {
   const timed = tick(state, now);
@@ -210,7 +213,7 @@ export function observe(state, page, now) {
       : end(state, PHASES.DONE, OUTCOMES.SIGNED_IN, null, now);
   }
   if (state.phase === PHASES.AWAITING_USERNAME && page.settled) {
-    return end(state, PHASES.FAILED, OUTCOMES.NOT_A_LOGIN_PAGE, null, now);
+    return end(state, PHASES.FAILED, OUTCOMES.NOT_A_LOGIN_PAGE, page.restless ? "never_quiet" : null, now);
   }
   return wait(state); // loading, or an interstitial: the step limit bounds it
 }

@@ -161,7 +161,11 @@ describe("flow failures", () => {
     ["a settled page with nothing to fill", [
       ["page", page(), 10],
       ["page", page({ settled: true }), 300],
-    ], "failed", "not_a_login_page"],
+    ], "failed", "not_a_login_page", null],
+    ["a page that never stops changing, with nothing to fill", [
+      ["page", page(), 10],
+      ["page", page({ settled: true, restless: true }), 300],
+    ], "failed", "not_a_login_page", "never_quiet"],
     ["a lone field without login evidence, first thing on the page", [
       ["page", page({ identifier: true, settled: true }), 10],
     ], "failed", "not_a_login_page"],

@@ -35,7 +35,7 @@ const release = {
 };
 const steps = (shows) => ({
   origin: SITE, username: false, identifier: false, password: false, code: false,
-  usernameFilled: false, codeFilled: false, error: false, settled: false, ...shows,
+  usernameFilled: false, codeFilled: false, error: false, settled: false, restless: false, ...shows,
 });
 
 beforeEach(async () => {

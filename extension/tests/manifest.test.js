@@ -44,9 +44,30 @@ describe("manifest", () => {
   });
 });
 
+describe("the agent loader", () => {
+  /** Every module `path` imports, directly or not (paths relative to the extension). */
+  function graph(path, seen = new Set()) {
+    const text = readFileSync(new URL(path, root), "utf8");
+    for (const [, spec] of text.matchAll(/^(?:import|export)[^;]*?from\s+"([^"]+)";/gms)) {
+      const found = new URL(spec, new URL(path, root)).href.slice(root.href.length);
+      if (!seen.has(found)) {
+        seen.add(found);
+        graph(found, seen);
+      }
+    }
+    return seen;
+  }
+
+  it("asks for exactly the agent's module graph at once", () => {
+    const loader = readFileSync(new URL("content/agent-loader.js", root), "utf8");
+    const listed = JSON.parse(`[${/const GRAPH = \[([^\]]*)\]/.exec(loader)[1].trim().replace(/,$/, "")}]`);
+    assert.deepEqual([...listed].sort(), [...graph("content/agent.js")].sort());
+  });
+});
+
 describe("lib/ stays pure", () => {
   it("no module under lib/ touches chrome.* or browser.*", () => {
-    for (const name of ["origin", "fields", "fill", "flow", "page", "dpop", "broker-url"]) {
+    for (const name of ["origin", "fields", "fill", "flow", "page", "dpop", "broker-url", "settle"]) {
       const text = readFileSync(new URL(`lib/${name}.js`, root), "utf8").replace(/\/\/.*$/gm, "");
       assert.doesNotMatch(text, /\b(chrome|browser)\./, name);
     }
