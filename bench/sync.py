@@ -351,7 +351,7 @@ def run_one(
         recorded: list[int] = []
         problems: list[str] = []
 
-        async def main() -> tuple[Built, Tally, float, float, float, list[float]]:
+        async def main() -> tuple[Tally, float, float, float, list[float]]:
             try:
                 built = await sync_world.build(
                     spec,
@@ -377,11 +377,11 @@ def run_one(
                     if samples
                     else []
                 )
-                return built, tally, wall, start, latency, latencies
+                return tally, wall, start, latency, latencies
             finally:
                 await sync_worker.aclose()
 
-        built, tally, wall, start, latency, latencies = asyncio.run(main())
+        tally, wall, start, latency, latencies = asyncio.run(main())
         throttled = sum(c.throttled for c in limits.counts().values())
         budgets = {b.name: limits.settings.token_limit_of(b) for b in limits.buckets}
         # The full sync's calls only: the propagation samples come after it.

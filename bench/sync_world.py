@@ -39,7 +39,7 @@ from broker.settings import Secret, Settings
 from broker.vault import Vault
 from sandbox.org.context import OrgContext
 from sandbox.org.scim_client import ScimClient
-from sandbox.org.state import OrgGroup, OrgUser
+from sandbox.org.state import OrgApp, OrgGroup, OrgUser
 from tests.broker.builders import World
 
 WORKSPACE = "Bench"
@@ -257,21 +257,22 @@ def check(spec: Spec, built: Built, org: OrgContext, broker_url: str) -> list[st
     they may not launch or lack one they may (directly or through a group)."""
     problems = []
     with org.state.locked() as state:
-        by_url = {}
+        by_url: dict[str, OrgApp] = {}
         for app in state.apps.values():
-            if app.sign_on_mode != "BOOKMARK":
+            settings = app.settings.get("app")
+            if app.sign_on_mode != "BOOKMARK" or not isinstance(settings, dict):
                 continue
-            url = app.settings.get("app", {}).get("url")  # type: ignore[union-attr]
+            url = str(settings.get("url"))
             if url in by_url:
                 problems.append(f"two apps for {url}")
             by_url[url] = app
         for account_spec, account_id in zip(spec.accounts, built.accounts, strict=True):
-            app = by_url.pop(f"{broker_url}/launch/{account_id}", None)
-            if app is None:
+            found = by_url.pop(f"{broker_url}/launch/{account_id}", None)
+            if found is None:
                 problems.append(f"no app for account {account_id}")
                 continue
-            holders = set(app.user_ids)
-            for group_id in app.group_ids:
+            holders = set(found.user_ids)
+            for group_id in found.group_ids:
                 holders |= state.groups[group_id].member_ids
             wanted = {built.okta_ids[p] for p in spec.users(account_spec)}
             if holders != wanted:
