@@ -134,9 +134,12 @@ class Recorder(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, limiter: RateLimiter, clock: Clock):
         self.inner, self.limiter, self.clock = inner, limiter, clock
         self.calls: list[tuple[float, str]] = []  # (org time inside the window, bucket)
+        self.first_sent: float | None = None  # org time the first call left
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         sent = self.clock.now()
+        if self.first_sent is None:
+            self.first_sent = sent
         response = await self.inner.handle_async_request(request)
         bucket = self.limiter.bucket_for(request.method, request.url.path).name
         reset = response.headers.get("X-Rate-Limit-Reset")
@@ -184,6 +187,7 @@ class Run:
     usage: Usage
     problems: list[str]
     latencies: list[float]
+    startup_s: float  # real seconds from the run's start to its first call (database work)
 
     @property
     def minimum(self) -> int:
@@ -222,6 +226,7 @@ class Run:
             "floor_s": round(self.floor.schedule_s, 3),
             "wall_ratio": round(self.wall_ratio, 4),
             "phase": round(self.floor.phase, 3),
+            "first_call_s": round(self.startup_s, 3),
             "okta_minutes": round(self.okta_minutes, 2),
             "floor_okta_minutes": round(self.floor_minutes, 2),
             "throttled": self.throttled,
@@ -398,6 +403,7 @@ def run_one(
         Usage.of(calls, budgets, Windows(start)),
         problems,
         latencies,
+        ((recorder.first_sent or start) - start) / scale,
     )
 
 
@@ -413,7 +419,8 @@ def report(run: Run) -> None:
         f" vs minimum {run.minimum} ({describe(per_bucket)}) -> x{run.calls_ratio:.3f};"
         f" wall {run.wall_s:.2f} s vs floor {floor.schedule_s:.2f} s -> x{run.wall_ratio:.3f}"
         f" (bound {floor.bound_s:.2f} s, start phase {floor.phase:.2f},"
-        f" call latency {floor.latency / floor.scale * 1000:.1f} ms);"
+        f" call latency {floor.latency / floor.scale * 1000:.1f} ms,"
+        f" first call after {run.startup_s * 1000:.0f} ms);"
         f" Okta time {run.okta_minutes:.1f} min vs floor {run.floor_minutes:.1f} min"
     )
     print(
@@ -425,15 +432,19 @@ def report(run: Run) -> None:
         print(f"  {'':>11}  over budget: {bucket} window {window}: {calls} calls")
 
 
-def floor_only(spec: Spec, key: str, scale: float) -> dict[str, Any]:
-    """A strategy too big to run: its minimum and floor from a window's start (phase 0)."""
-    plan = sync_world.minimum_plan(key, spec)
-    limits = LimitSettings(token_share=TOKEN_SHARE)
+def floor_minutes(plan: Plan, share: float = TOKEN_SHARE) -> float:
+    """The plan's floor in Okta minutes from a window's start (phase 0), latency left out."""
+    limits = LimitSettings(token_share=share)
     budgets = {b.name: limits.token_limit_of(b) for b in DEFAULT_BUCKETS}
-    floor = Floor(plan, budgets, 0.0, 0.0, scale)
-    minutes = floor.schedule_s * scale / 60.0
+    return schedule(plan, budgets, Windows(0.0), 0.0) / 60.0
+
+
+def floor_only(spec: Spec, key: str, why: str) -> dict[str, Any]:
+    """A strategy not run: its minimum and floor."""
+    plan = sync_world.minimum_plan(key, spec)
+    minutes = floor_minutes(plan)
     print(
-        f"  {key:>11}: not run: minimum {len(plan)} calls ({describe(plan.per_bucket())}),"
+        f"  {key:>11}: not run ({why}): minimum {len(plan)} calls ({describe(plan.per_bucket())}),"
         f" floor {minutes:.0f} Okta minutes ({minutes / 60:.1f} h) from a window's start"
     )
     return {
@@ -441,9 +452,23 @@ def floor_only(spec: Spec, key: str, scale: float) -> dict[str, Any]:
         "accounts": len(spec.accounts),
         "strategy": key,
         "measured": False,
+        "why": why,
         "minimum": len(plan),
         "floor_okta_minutes": round(minutes, 1),
     }
+
+
+def creates_alone(spec: Spec) -> str:
+    """What one Bookmark app per account costs by itself, against the --big target."""
+    plan = Plan()
+    listing = plan.add("apps")
+    plan.add_many("apps", len(spec.accounts), listing)
+    share, whole = floor_minutes(plan), floor_minutes(plan, 1.0)
+    return (
+        f"creating the {len(spec.accounts)} apps alone needs {share:.0f} Okta minutes at a"
+        f" {TOKEN_SHARE:.0%} token share ({whole:.0f} at the org's whole apps limit): no"
+        f" strategy with one app per account meets {BIG_TARGET_MINUTES:g} minutes"
+    )
 
 
 def strategy_key(strategy: Strategy) -> str:
@@ -517,13 +542,18 @@ def main(argv: list[str] | None = None) -> int:
             key = strategy_key(strategy)
             plan = sync_world.minimum_plan(key, spec)
             if args.big and len(plan) > args.max_calls:
-                not_run.append(floor_only(spec, key, args.scale))
+                not_run.append(floor_only(spec, key, f"more than {args.max_calls} calls"))
                 continue
             samples = args.samples if spec.spare and strategy is Strategy.INDIVIDUAL else 0
             run = run_one(spec, strategy, plan, args.scale, samples, http=args.http)
             report(run)
             runs.append(run)
             latencies += run.latencies
+        if args.big:
+            in_sync = {strategy_key(s) for s in Strategy}
+            for key in sorted(set(sync_world.STRATEGIES) - in_sync):
+                not_run.append(floor_only(spec, key, "not in sync on this branch"))
+            print(f"  {creates_alone(spec)}")
     p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
     if latencies:
         print(

@@ -44,6 +44,7 @@ from tests.broker.builders import World
 
 WORKSPACE = "Bench"
 TEAM_SIZES = (20, 200)  # people in the smallest and the largest pushed team
+STRATEGIES = ("individual", "group", "okta_group")  # those `minimum_plan` knows
 
 
 @dataclass(frozen=True)
