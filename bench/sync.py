@@ -33,8 +33,11 @@ the app, when sync has it). Per run it prints:
   buckets) are scheduled in a small simulation of those windows; the floor is that schedule's
   end, printed beside the per-bucket bound it cannot beat (they meet in every run so far);
 - Okta time (wall x scale) against the floor in Okta minutes; the budget the run left unspent in
-  windows before its last one (time lost to sync's own pacing or work); 429s, failures, and
-  whether the org ends exact (one app per account, held by exactly who may launch it).
+  windows before its last one (time lost to sync's own pacing or work); when the first call left
+  and the last answer came (sync's own work before and after its calls); 429s, failures, and
+  whether the org ends exact (one app per account, held by exactly who may launch it). Calls are
+  those Okta received; "slots" are those sync's limiter counted (more when a slot was counted
+  without a call leaving).
 
 Then, with the worker polling, the latency from a committed share change to the Okta assignment
 (p50, p99; direct scenario, individual strategy), measured once the budget has a fresh window.
@@ -141,12 +144,14 @@ class Recorder(httpx.AsyncBaseTransport):
         self.inner, self.limiter, self.clock = inner, limiter, clock
         self.calls: list[tuple[float, str]] = []  # (org time inside the window, bucket)
         self.first_sent: float | None = None  # org time the first call left
+        self.last_answer = 0.0  # `time.perf_counter()` when the last answer came
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         sent = self.clock.now()
         if self.first_sent is None:
             self.first_sent = sent
         response = await self.inner.handle_async_request(request)
+        self.last_answer = time.perf_counter()
         bucket = self.limiter.bucket_for(request.method, request.url.path).name
         reset = response.headers.get("X-Rate-Limit-Reset")
         size = self.limiter.settings.window_seconds
@@ -194,6 +199,7 @@ class Run:
     problems: list[str]
     latencies: list[float]
     startup_s: float  # real seconds from the run's start to its first call (database work)
+    last_answer_s: float  # real seconds from the run's start to its last answer from Okta
 
     @property
     def minimum(self) -> int:
@@ -234,6 +240,7 @@ class Run:
             "phase": round(self.floor.phase, 3),
             "scale": self.floor.scale,
             "first_call_s": round(self.startup_s, 3),
+            "last_answer_s": round(self.last_answer_s, 3),
             "okta_minutes": round(self.okta_minutes, 2),
             "floor_okta_minutes": round(self.floor_minutes, 2),
             "throttled": self.throttled,
@@ -361,6 +368,7 @@ def run_one(
         sync_worker = worker(sessions, vault, strategy, scale, recorder)
 
         recorded: list[int] = []
+        last_answer: list[float] = []
         problems: list[str] = []
 
         async def main() -> tuple[Tally, float, float, float, list[float]]:
@@ -378,8 +386,10 @@ def run_one(
                 latency = await probe(org, token, built.okta_ids[0])
                 limits.reset()  # the run has the org's whole budget, from this window on
                 start = clock.now()
+                began = time.perf_counter()
                 tally, wall = await full_sync(sync_worker, sessions)
                 recorded.append(len(recorder.calls))
+                last_answer.append(recorder.last_answer - began)
                 # Before the propagation samples change who may launch what.
                 problems.extend(sync_world.check(spec, built, org.ctx, BROKER))
                 latencies = (
@@ -411,6 +421,7 @@ def run_one(
         problems,
         latencies,
         ((recorder.first_sent or start) - start) / scale,
+        last_answer[0],
     )
 
 
@@ -427,7 +438,8 @@ def report(run: Run) -> None:
         f" wall {run.wall_s:.2f} s vs floor {floor.schedule_s:.2f} s -> x{run.wall_ratio:.3f}"
         f" (bound {floor.bound_s:.2f} s, start phase {floor.phase:.2f},"
         f" x{floor.scale:g}, call latency {floor.latency / floor.scale * 1000:.1f} ms,"
-        f" first call after {run.startup_s * 1000:.0f} ms);"
+        f" first call after {run.startup_s * 1000:.0f} ms,"
+        f" last answer at {run.last_answer_s:.2f} s);"
         f" Okta time {run.okta_minutes:.1f} min vs floor {run.floor_minutes:.1f} min"
     )
     print(
