@@ -287,6 +287,10 @@ class OktaExtension(Base):
     # Assignments sync made or removed lately, {"assigned"|"unassigned": {okta user id: epoch
     # seconds}}: Okta's user listing may not show them yet (sync/recent.py).
     recent_writes: Mapped[dict[str, dict[str, float]] | None] = mapped_column(JSON, default=None)
+    # How the last successful sync assigned the app (docs/sync.md, "Okta groups"): the Okta
+    # groups of pushed teams it assigned, how many people hold it otherwise, the teams whose
+    # group it could not use and why, and what it left in Okta. Written by sync only.
+    okta_assignment: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # The extended collection that brought the account to Okta; None: extended on its own
     # (docs/owner.md, "Extend a collection to Okta").
     through_collection_id: Mapped[str | None] = mapped_column(

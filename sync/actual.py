@@ -112,19 +112,24 @@ async def read_actual(
     strategy: Strategy = Strategy.INDIVIDUAL,
     apps: Apps | None = None,
     seen_through: Callable[[frozenset[str]], frozenset[str]] | None = None,
+    groups_expected: bool = False,
 ) -> tuple[ActualApp | None, OktaApp | None]:
     """The actual state, and the app as Okta sent it (a label change replaces it whole).
 
-    `seen_through` corrects the listed users by what sync wrote lately (`sync/recent.py`)."""
+    `seen_through` corrects the listed users by what sync wrote lately (`sync/recent.py`);
+    `groups_expected`: Okta groups are (or were, at the last sync) assigned to the app, so its
+    groups are read even when no user shows holding it through one (all held both ways)."""
     app, duplicates = await find_app(client, desired, recorded_id, apps)
     if app is None:
         return None, None
     users: frozenset[str] | None = None
+    holders: frozenset[str] | None = None
     through_groups = False
     if not desired.remove:
         scopes = await client.list_app_user_scopes(app.id)
         users = frozenset(u for u, scope in scopes.items() if scope == "USER")
-        through_groups = len(users) < len(scopes)
+        holders = frozenset(scopes) - users
+        through_groups = bool(holders) or groups_expected or bool(desired.okta_groups)
         if seen_through is not None:
             users = seen_through(users)
     group: ActualGroup | None = None
@@ -137,10 +142,11 @@ async def read_actual(
         # Someone holds the app through a group: Latchkey's own (left by the group strategy)
         # or one assigned by hand. Neither belongs under the individual strategy.
         group_ids = frozenset(await client.list_app_group_ids(app.id))
-        if group_ids:
+        if group_ids - desired.okta_groups:
+            # Only a group other than the pushed teams' ones can be Latchkey's: one search.
             group = await _find_group(client, desired, group_ids)
     actual = ActualApp(
-        app.id, app.label, app.status, app.url or "", users, group, duplicates, group_ids
+        app.id, app.label, app.status, app.url or "", users, group, duplicates, group_ids, holders
     )
     return actual, app
 

@@ -57,6 +57,7 @@ from sync.plan import (
     MoveToGroup,
     Op,
     RemoveGroupMember,
+    RevokeGroup,
     UnassignGroup,
     UnassignUser,
     UpdateApp,
@@ -109,6 +110,7 @@ class Applier:
         # Users this plan assigned and unassigned (Okta's listing may not show it for a while).
         self.assigned: set[str] = set()
         self.unassigned: set[str] = set()
+        self.created_group: str | None = None  # Latchkey's group, when this plan made it
         self._gate = asyncio.Semaphore(self.settings.concurrency)
 
     async def apply(self, ops: Sequence[Op], app: OktaApp | None) -> str | None:
@@ -142,7 +144,7 @@ class Applier:
             await self.on_created(op.account_id, created.id, created.label)
         elif isinstance(op, CreateGroup):
             group = await client.create_group(op.name, op.description)
-            run.group_id = group.id
+            run.group_id = self.created_group = group.id
             tally.groups_created += 1
         elif isinstance(op, UpdateApp):
             assert run.app is not None
@@ -179,10 +181,11 @@ class Applier:
         elif isinstance(op, AssignGroup):
             app_id = op.app_id or run.created_app()
             await client.assign_group_to_app(app_id, op.group_id or run.created_group())
+            tally.groups_assigned += 1
         elif isinstance(op, AddGroupMember):
             await client.add_group_member(op.group_id or run.created_group(), op.user_id)
             tally.members_added += 1
-        elif isinstance(op, UnassignGroup):
+        elif isinstance(op, UnassignGroup | RevokeGroup):
             await client.unassign_group_from_app(op.app_id, op.group_id)
             tally.groups_unassigned += 1
         elif isinstance(op, RemoveGroupMember):

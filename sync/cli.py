@@ -25,6 +25,7 @@ from broker.vault import Vault
 from sync.broker_access import BrokerAccessSettings
 from sync.clients import client_maker
 from sync.okta import LimiterSettings
+from sync.okta_groups import okta_groups_from_env
 from sync.report import Tally
 from sync.state import Strategy
 from sync.worker import Worker, WorkerSettings
@@ -70,6 +71,7 @@ def _worker(strategy: str, share: float, listing_grace: float) -> Iterator[Worke
                 strategy=Strategy(strategy),
                 listing_grace=timedelta(seconds=listing_grace),
                 broker_access=BrokerAccessSettings.from_env(settings.oidc_client_id),
+                okta_groups=okta_groups_from_env(),
             ),
         )
     finally:
@@ -192,6 +194,7 @@ def _summary(console: Console, tally: Tally) -> None:
         ("Assignments removed", tally.assignments_removed),
         ("Group members added", tally.members_added),
         ("Group members removed", tally.members_removed),
+        ("Groups assigned to apps", tally.groups_assigned),
         ("Groups unassigned from apps", tally.groups_unassigned),
         ("Groups deleted", tally.groups_deleted),
         ("Failures", tally.failed),

@@ -15,8 +15,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broker import rbac
-from broker.models import Account, OktaExtension, Workspace
+from broker.models import (
+    Account,
+    CollectionItem,
+    OktaExtension,
+    Share,
+    SyncState,
+    Team,
+    Workspace,
+)
+from broker.models import Collection as Folder
 from sync.labels import LabelRequest, assign_labels
+from sync.okta_groups import Assignment, TeamRef
 from sync.recent import RecentWrites
 from sync.state import DesiredApp
 
@@ -36,6 +46,12 @@ class Target:
     create_started_at: datetime | None = None
     # Assignments sync wrote lately, which Okta's user listing may not show yet.
     recent: RecentWrites = field(default_factory=RecentWrites)
+    # Teams a share on the account (or on a collection holding it) reaches: their Okta groups
+    # may be assigned instead of their members (`sync/okta_groups.py`).
+    teams: tuple[TeamRef, ...] = ()
+    # What the last sync left in Okta, and whether that sync ended with the account synced.
+    recorded: Assignment | None = None
+    synced: bool = False
 
     @property
     def account_id(self) -> str:
@@ -75,6 +91,7 @@ def load_targets(
         users = {account_id: rbac.assignment_set(session, account_id) for account_id in live}
     else:
         users = rbac.assignment_sets(session, workspace.id, live)
+    teams = _teams_reaching(session, workspace.id, live)
     targets: dict[str, Target] = {}
     for ext, account in wanted:
         remove = removal_wanted(account, ext)
@@ -92,5 +109,59 @@ def load_targets(
             ext.label,
             ext.create_started_at,
             RecentWrites.load(ext.recent_writes),
+            teams.get(account.id, ()),
+            Assignment.from_json(ext.okta_assignment),
+            ext.sync_state is SyncState.SYNCED and ext.create_started_at is None,
         )
     return targets
+
+
+def _teams_reaching(
+    session: Session, workspace_id: str, account_ids: Collection[str]
+) -> dict[str, tuple[TeamRef, ...]]:
+    """account id -> the teams a share reaches it through: on the account, or on a collection
+    holding it or any ancestor of one (as `broker.rbac` reads shares)."""
+    if not account_ids:
+        return {}
+    shares = session.execute(
+        select(Share.account_id, Share.collection_id, Team.id, Team.name, Team.external_id)
+        .join(Team, Team.id == Share.team_id)
+        .where(Share.workspace_id == workspace_id)
+    ).all()
+    if not shares:
+        return {}
+    on_account: dict[str, set[TeamRef]] = {}
+    on_collection: dict[str, set[TeamRef]] = {}
+    for account_id, collection_id, team_id, name, external_id in shares:
+        ref = TeamRef(team_id, name, external_id)
+        if account_id is not None:
+            on_account.setdefault(account_id, set()).add(ref)
+        elif collection_id is not None:
+            on_collection.setdefault(collection_id, set()).add(ref)
+    holders: dict[str, list[str]] = {}
+    parents: dict[str, str | None] = {}
+    if on_collection:
+        parents = dict(
+            session.execute(
+                select(Folder.id, Folder.parent_id).where(Folder.workspace_id == workspace_id)
+            ).all()
+        )
+        for collection_id, account_id in session.execute(
+            select(CollectionItem.collection_id, CollectionItem.account_id)
+            .join(Folder, Folder.id == CollectionItem.collection_id)
+            .where(Folder.workspace_id == workspace_id)
+        ):
+            holders.setdefault(account_id, []).append(collection_id)
+    found: dict[str, tuple[TeamRef, ...]] = {}
+    for account_id in account_ids:
+        refs = set(on_account.get(account_id, ()))
+        for holder in holders.get(account_id, ()):
+            current: str | None = holder
+            seen: set[str] = set()
+            while current is not None and current not in seen:
+                seen.add(current)
+                refs |= on_collection.get(current, set())
+                current = parents.get(current)
+        if refs:
+            found[account_id] = tuple(sorted(refs, key=lambda r: (r.name.casefold(), r.team_id)))
+    return found

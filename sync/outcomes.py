@@ -72,7 +72,9 @@ def write_outcomes(
         claim = claimed.get(outcome.account_id)
         result = outcome.result
         if result is Result.SYNCED:
-            record_synced(session, outcome.account_id, outcome.app_id, outcome.label)
+            record_synced(
+                session, outcome.account_id, outcome.app_id, outcome.label, outcome.assignment
+            )
             tally.synced += 1
             accepted = True
         elif result is Result.REMOVED:

@@ -1,6 +1,8 @@
 """The planner: a pure `diff(desired, actual)` into the Okta operations that close the gap.
 
-Operations come out in a safe order, by phase: the app (and its group) exist, active, before
+Operations come out in a safe order, by phase: first a group that grants the app to someone who
+may not launch it is unassigned (`RevokeGroup`: that person loses the chiclet with the first
+write, before the app is even activated again); the app (and its group) exist, active, before
 anyone is assigned; new users are assigned before old ones (and foreign groups) are unassigned,
 so a user who keeps access never loses the chiclet in between; an app is deactivated before it is
 deleted (Okta refuses to delete an ACTIVE app). Operations of one phase are independent of each
@@ -97,6 +99,19 @@ class MoveToGroup(Op):
 
 
 @dataclass(frozen=True)
+class RevokeGroup(Op):
+    """Unassign a group known to grant the app to someone who may not launch it (an Okta group
+    that stopped being fit, or any group while someone not wanted holds the app through one):
+    before anything else, so that person loses the chiclet at once. Its other members, who may
+    launch, are assigned another way right after (phase 2): a moment without the chiclet for
+    them, rather than minutes of it for someone who must not have it."""
+
+    app_id: str
+    group_id: str
+    phase: ClassVar[int] = 0
+
+
+@dataclass(frozen=True)
 class UnassignUser(Op):
     """Remove a direct assignment, once no group of the plan grants the user the app."""
 
@@ -166,19 +181,30 @@ def diff(
 
 
 def _grant(desired: DesiredApp, actual: ActualApp | None, strategy: Strategy) -> list[Op]:
-    account, wanted = desired.account_id, desired.user_ids
+    # `wanted`: who needs the app from the strategy; `allowed`: everyone who may have it (the
+    # members of the Okta groups assigned to it too, who may also hold it directly: both ways).
+    account, wanted, allowed = desired.account_id, desired.residual, desired.user_ids
     app_id = actual.id if actual is not None else None
     assigned = actual.user_ids if actual is not None and actual.user_ids else frozenset()
     group = actual.group if actual is not None else None
     groups = actual.group_ids if actual is not None and actual.group_ids else frozenset()
     ops: list[Op] = []
     if actual is not None:
-        ours = {group.id} if group is not None else set()
-        ops += [UnassignGroup(account, actual.id, g) for g in sorted(groups - ours)]
+        ours = ({group.id} if group is not None else set()) | desired.okta_groups
+        holders = actual.group_holders or frozenset()
+        # Someone who may not launch holds the app through a group we cannot tell: every group
+        # that goes may be theirs, so every one goes first.
+        suspect = bool(holders - allowed)
+        for gid in sorted(groups - ours):
+            if suspect or gid in desired.unfit_groups:
+                ops.append(RevokeGroup(account, actual.id, gid))
+            else:
+                ops.append(UnassignGroup(account, actual.id, gid))
+    ops += [AssignGroup(account, app_id, gid) for gid in sorted(desired.okta_groups - groups)]
     if strategy is Strategy.INDIVIDUAL:
         ops += [
             *(AssignUser(account, app_id, u) for u in sorted(wanted - assigned)),
-            *(UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted) if actual),
+            *(UnassignUser(account, actual.id, u) for u in sorted(assigned - allowed) if actual),
         ]
         if group is not None:
             # Left by the group strategy: its members are assigned directly first (phase 2),
@@ -204,7 +230,7 @@ def _grant(desired: DesiredApp, actual: ActualApp | None, strategy: Strategy) ->
     if actual is not None:
         # Direct assignments of users who may not have the app: once their membership is gone
         # (phase 3), nothing of ours grants it (phase 4).
-        ops += [UnassignUser(account, actual.id, u) for u in sorted(assigned - wanted)]
+        ops += [UnassignUser(account, actual.id, u) for u in sorted(assigned - allowed)]
     return ops
 
 

@@ -17,6 +17,7 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,6 +27,7 @@ from sync.desired import Target
 from sync.locks import LockLost
 from sync.okta import OktaClient
 from sync.okta.errors import InvalidToken, NotFound, OktaError, PermanentError, RateLimited
+from sync.okta_groups import Choice, OktaGroups, believed, choice_for, settled
 from sync.plan import diff
 from sync.record import CreateFenced
 from sync.report import Tally
@@ -57,6 +59,8 @@ class Outcome:
     # Users assigned and unassigned on the way, whatever the result (`sync/recent.py`).
     assigned: frozenset[str] = frozenset()
     unassigned: frozenset[str] = frozenset()
+    # How the app is assigned now (`sync.okta_groups.Assignment.to_json`), once synced.
+    assignment: dict[str, Any] | None = None
 
 
 async def reconcile(
@@ -72,10 +76,15 @@ async def reconcile(
     apply_settings: ApplySettings | None = None,
     guard: Callable[[], None] | None = None,
     seen_through: Callable[[frozenset[str]], frozenset[str]] | None = None,
+    okta_groups: OktaGroups | None = None,
+    full: bool = False,
 ) -> Outcome:
     """`unlisted_for`: seconds during which an app whose create started may still not show;
-    `seen_through`: the listed users corrected by what sync assigned lately."""
+    `seen_through`: the listed users corrected by what sync assigned lately; `okta_groups`: the
+    round's Okta groups of pushed teams, to assign where fit (None: never); `full`: a full pass,
+    which reads every app whatever was recorded."""
     desired = target.desired
+    choice = Choice()
     applier = Applier(
         client,
         tally,
@@ -84,7 +93,25 @@ async def reconcile(
         settings=apply_settings,
         guard=guard,
     )
+    recorded = target.recorded
     try:
+        if okta_groups is not None:
+            choice = await choice_for(okta_groups, desired, target.teams, recorded)
+            desired = choice.applied_to(desired)
+        if not full and target.synced and target.okta_app_id and recorded and recorded.groups:
+            # Okta groups assigned at the last sync: plan against what it left. Nothing to do
+            # (a team membership change, its group still fit): no call for the app at all.
+            # Drift made by hand in Okta is the full pass's to repair.
+            left = believed(target.okta_app_id, desired.url, recorded)
+            if recorded.strategy is strategy and not diff(desired, left, strategy):
+                kept = settled(desired, left, [], choice, strategy, recorded.latchkey_group)
+                return Outcome(
+                    target.account_id,
+                    Result.SYNCED,
+                    target.okta_app_id,
+                    desired.label,
+                    assignment=kept.to_json(),
+                )
         actual, app = await read_actual(
             client,
             desired,
@@ -92,11 +119,14 @@ async def reconcile(
             strategy=strategy,
             apps=apps,
             seen_through=seen_through,
+            groups_expected=bool(recorded and recorded.groups),
         )
         if actual is None and unlisted_for > 0:
             return Outcome(target.account_id, Result.DEFERRED, retry_after=unlisted_for)
         ops = diff(desired, actual, strategy)
         app_id = await applier.apply(ops, app)
+        ours = actual.group.id if actual is not None and actual.group is not None else None
+        now = settled(desired, actual, ops, choice, strategy, ours or applier.created_group)
     except OktaError as error:
         outcome = _failure(target.account_id, error)
     except (CreateFenced, LockLost) as error:
@@ -112,7 +142,9 @@ async def reconcile(
         outcome = Outcome(target.account_id, Result.FAILED, error=f"internal error: {error!r}")
     else:
         result = Result.REMOVED if desired.remove else Result.SYNCED
-        outcome = Outcome(target.account_id, result, app_id, desired.label)
+        outcome = Outcome(
+            target.account_id, result, app_id, desired.label, assignment=now.to_json()
+        )
     return dataclasses.replace(
         outcome, assigned=frozenset(applier.assigned), unassigned=frozenset(applier.unassigned)
     )

@@ -19,6 +19,7 @@ them, only the first one's create leaves (`CreateFenced` for the other).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -78,10 +79,19 @@ def record_created(session: Session, account_id: str, app_id: str, label: str) -
         extension.label = label
 
 
-def record_synced(session: Session, account_id: str, app_id: str | None, label: str) -> None:
+def record_synced(
+    session: Session,
+    account_id: str,
+    app_id: str | None,
+    label: str,
+    assignment: dict[str, Any] | None = None,
+) -> None:
+    """`assignment`: how the app is assigned now (`sync.okta_groups.Assignment`), which the
+    account page shows and the next round plans against."""
     extension = session.get(OktaExtension, account_id)
     if extension is None:
         return
+    extension.okta_assignment = assignment
     extension.create_started_at = None  # the app, if new, answered this pass's calls by its id
     extension.okta_app_id = app_id
     extension.label = label

@@ -25,6 +25,7 @@ class Tally:
     assignments_removed: int = 0
     groups_created: int = 0
     groups_deleted: int = 0
+    groups_assigned: int = 0  # Okta groups of pushed teams, and Latchkey's own
     groups_unassigned: int = 0
     members_added: int = 0
     members_removed: int = 0

@@ -27,6 +27,16 @@ class DesiredApp:
     user_ids: frozenset[str] = frozenset()  # Okta user ids
     # Account deleted or *Remove from Okta*: the app must go, whatever else is true.
     remove: bool = False
+    # Okta groups of pushed teams to assign to the app (every member may launch it), the users
+    # they grant it, and the groups known to grant it to someone who may not: removed first.
+    okta_groups: frozenset[str] = frozenset()
+    covered: frozenset[str] = frozenset()
+    unfit_groups: frozenset[str] = frozenset()
+
+    @property
+    def residual(self) -> frozenset[str]:
+        """Who needs the app another way (one by one, or through Latchkey's group)."""
+        return self.user_ids - self.covered
 
     @property
     def group_name(self) -> str:
@@ -62,3 +72,5 @@ class ActualApp:
     # Every group assigned to the app; None when not read because no user holds the app through
     # a group (a group that grants no one anything is not worth a call per app).
     group_ids: frozenset[str] | None = None
+    # Users holding the app through a group only (listed with scope GROUP); None when not read.
+    group_holders: frozenset[str] | None = None

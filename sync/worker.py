@@ -52,6 +52,7 @@ from sync.desired import Target, load_targets
 from sync.locks import AccountLocks
 from sync.okta import OktaClient
 from sync.okta.errors import OktaError
+from sync.okta_groups import OktaGroups
 from sync.outcomes import listing_failed, write_outcomes
 from sync.reconcile import Outcome, Result, reconcile
 from sync.record import (
@@ -86,6 +87,10 @@ class WorkerSettings:
     apply: ApplySettings = field(default_factory=ApplySettings)
     # Keep the broker's OIDC app assigned to everyone with a chiclet (`sync/broker_access.py`).
     broker_access: BrokerAccessSettings = field(default_factory=BrokerAccessSettings)
+    # Assign the Okta group of a pushed team instead of its members, per account, wherever
+    # every member of the group may launch the account (`sync/okta_groups.py`);
+    # `LATCHKEY_SYNC_OKTA_GROUPS=off` turns it off.
+    okta_groups: bool = True
 
 
 class Progress(Protocol):
@@ -319,7 +324,10 @@ class Worker:
                 outcomes = [listing_failed(t.account_id, error) for t in wanted]
                 await self._record(workspace_id, outcomes, claimed, tally, unchecked=False)
                 return tally
-        outcomes = await self._reconcile_all(client, wanted, apps, tally, progress)
+        groups = OktaGroups(client) if self.settings.okta_groups else None
+        outcomes = await self._reconcile_all(
+            client, wanted, apps, tally, progress, groups=groups, full=full
+        )
         if prepared.feature_on:
             holders = chiclet_holders(prepared.holder_targets)
             await self.broker_access.keep(workspace_id, client, holders, tally, full=full)
@@ -369,6 +377,9 @@ class Worker:
         apps: Apps,
         tally: Tally,
         progress: Progress | None,
+        *,
+        groups: OktaGroups | None,
+        full: bool,
     ) -> list[Outcome]:
         gate = asyncio.Semaphore(self.settings.concurrency)
         refused = asyncio.Event()
@@ -401,6 +412,8 @@ class Worker:
                         now=self.clock().timestamp(),
                         grace=grace,
                     ),
+                    okta_groups=groups,
+                    full=full,
                 )
                 if outcome.result is Result.TOKEN_REFUSED:
                     refused.set()

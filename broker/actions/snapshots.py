@@ -65,6 +65,32 @@ def settings_snapshot(db: Session, workspace_id: str) -> SettingsSnapshot:
 
 
 @dataclass(frozen=True)
+class AssignmentSnapshot:
+    """How the last successful sync assigned the account's app in Okta (what sync recorded in
+    `okta_extensions.okta_assignment`): through the Okta groups of pushed teams, and who else
+    one by one (or through Latchkey's own group under the group strategy)."""
+
+    groups: tuple[tuple[str, int], ...]  # Okta group (team) name, people in it
+    individual: int
+    through_latchkey_group: bool
+    unfit: tuple[tuple[str, int], ...]  # team whose group is not used, members who may not launch
+
+    @classmethod
+    def of(cls, raw: object) -> AssignmentSnapshot | None:
+        if not isinstance(raw, dict):
+            return None
+        try:
+            return cls(
+                tuple((str(g["name"]), int(g["people"])) for g in raw.get("groups") or ()),
+                int(raw.get("individual") or 0),
+                raw.get("strategy") == "group",
+                tuple((str(u["name"]), int(u["outside"])) for u in raw.get("unfit") or ()),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
 class ExtensionSnapshot:
     extended_at: datetime
     extended_by: str | None  # a name or email; None when that member is gone
@@ -72,6 +98,7 @@ class ExtensionSnapshot:
     state: SyncState
     last_error: str | None
     okta_app_id: str | None
+    assignment: AssignmentSnapshot | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +141,7 @@ def account_snapshot(db: Session, viewer: Member, account_id: str) -> AccountSna
             state=row.sync_state,
             last_error=row.last_error,
             okta_app_id=row.okta_app_id,
+            assignment=AssignmentSnapshot.of(row.okta_assignment),
         )
     removing = row is not None and row.removal_requested_at is not None
     live = row is not None and not removing

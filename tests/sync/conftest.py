@@ -11,25 +11,32 @@ them.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
+from broker.context import BrokerContext
 from broker.db import transaction
 from broker.keyring import Keyring, new_master_key
 from broker.models import Account, ItemRole, Member, OktaExtension, SyncOutbox, Workspace, utcnow
+from broker.scim import PREFIX, routes
 from broker.services import extensions, workspaces
+from broker.settings import Secret, Settings
 from broker.vault import Vault
 from sandbox.org.app import create_org_app
 from sandbox.org.context import OrgContext
 from sandbox.org.limits import org_clock
 from sandbox.org.oidc.keys import SigningKey
+from sandbox.org.scim_client import ScimClient
 from sandbox.org.state import OrgApp, OrgUser
 from sync.apply import ApplySettings
 from sync.clients import client_maker
@@ -172,6 +179,26 @@ class Env:
 
 def okta_ids(*members: Member) -> set[str]:
     return {m.external_id for m in members if m.external_id}
+
+
+@pytest.fixture
+async def okta_scim(env: Env, tmp_path: Path) -> AsyncIterator[ScimClient]:
+    """Okta's SCIM client, pointed at the broker's SCIM routes of the env's workspace."""
+    token = secrets.token_urlsafe(32)
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="sqlite://",  # unused: the context carries the env's sessions
+        master_key_file=tmp_path / "master.keys",
+        broker_url=BROKER,
+        workspace_name=env.workspace().name,
+        scim_token=Secret(token),
+    )
+    app = Starlette(
+        routes=[Mount(PREFIX, routes=routes(BrokerContext(settings, env.db.sessions, env.vault)))]
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with ScimClient(BROKER + PREFIX, token, transport=transport) as client:
+        yield client
 
 
 @pytest.fixture

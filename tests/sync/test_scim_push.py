@@ -3,45 +3,15 @@ accounts: the path a real deployment takes, from Okta's SCIM client to the next 
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import httpx
 import pytest
 from sqlalchemy import select
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from broker.context import BrokerContext
 from broker.models import Team
-from broker.scim import PREFIX, routes
-from broker.settings import Secret, Settings
 from sandbox.org.scim_client import ScimClient
 from sandbox.org.state import OrgGroup, OrgUser
-from tests.sync.conftest import BROKER, Env, okta_ids
+from tests.sync.conftest import Env, okta_ids
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def okta_scim(env: Env, tmp_path: Path) -> AsyncIterator[ScimClient]:
-    """Okta's SCIM client, pointed at the broker's SCIM routes of the env's workspace."""
-    token = secrets.token_urlsafe(32)
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url="sqlite://",  # unused: the context carries the env's sessions
-        master_key_file=tmp_path / "master.keys",
-        broker_url=BROKER,
-        workspace_name=env.workspace().name,
-        scim_token=Secret(token),
-    )
-    app = Starlette(
-        routes=[Mount(PREFIX, routes=routes(BrokerContext(settings, env.db.sessions, env.vault)))]
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with ScimClient(BROKER + PREFIX, token, transport=transport) as client:
-        yield client
 
 
 def org_user(env: Env, name: str) -> OrgUser:

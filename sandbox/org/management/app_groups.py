@@ -1,7 +1,18 @@
 """App groups: assign a group to an app, read, list and unassign.
 
-Okta (Application Groups API): `PUT /api/v1/apps/{id}/groups/{groupId}` answers 200 with the
-assignment (idempotent); `DELETE` answers 204.
+Okta (Application Groups API, in its OpenAPI description `../shared/okta/`, operations
+`assignGroupToApplication`, `unassignApplicationFromGroup`, `listApplicationGroupAssignments`;
+https://developer.okta.com/docs/api/openapi/okta-management/management/tag/ApplicationGroups/):
+`PUT /api/v1/apps/{id}/groups/{groupId}`, body optional, answers 200 with the
+`ApplicationGroupAssignment` (`id`, `priority`, `lastUpdated`, `profile`, `_links`) and assigns
+the app to every member of the group, who list with `scope: GROUP` (`app_users`); putting it
+again changes nothing. An unknown app or group is 404 `E0000007`. `DELETE` answers 204, and 404
+once the group is not assigned. Every call here counts in the `apps` bucket (100 a minute for the
+org on Workforce, `limits.py`), like a user's assignment: a group is one call where its members
+would be one each.
+
+Not modelled: Okta applies a group's app assignment to its members in the background, which for a
+very large group may take a while; the sandbox applies it at once (no public figure to imitate).
 """
 
 from __future__ import annotations

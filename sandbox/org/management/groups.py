@@ -3,6 +3,13 @@
 Okta (Groups API): an API client manages groups of type OKTA_GROUP; `BUILT_IN` groups (Everyone)
 refuse changes with 403 `E0000006`. Membership changes answer 204. A group created a moment ago
 may answer 404 (`Consistency.get_lag`; okta/terraform-provider-okta#647).
+
+`GET /api/v1/groups/{id}/users` (`listGroupUsers` in Okta's OpenAPI description): every member,
+whatever their status (a deactivated user stays in their groups), as `User` objects ordered by
+id, 1000 a page by default ("the default user limit is set to a very high number due to
+historical reasons"), paged by `after` with `link: <…>; rel="next"` (`pagination.py`); 404
+`E0000007` for an unknown group. It counts in the `groups` bucket (500 a minute on Workforce:
+"/api/v1/groups except /api/v1/groups/{id}", `limits.py`).
 """
 
 from __future__ import annotations

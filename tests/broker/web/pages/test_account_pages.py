@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from broker.db import transaction
-from broker.models import Account, ItemRole, Member, OktaExtension, SyncState, WorkspaceRole
-from broker.services import members
+from broker.models import (
+    Account,
+    ItemRole,
+    Member,
+    OktaExtension,
+    SyncState,
+    Team,
+    WorkspaceRole,
+)
+from broker.services import members, teams
 from sync.apply import ApplySettings
 from sync.clients import client_maker
 from sync.record import record_problem
@@ -240,3 +251,51 @@ async def test_an_account_post_without_csrf_token_is_refused(site: Site) -> None
 
     assert answer.status_code == 403
     assert extension_of(site, account) is None
+
+
+def _text(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", main_of(page))).split())
+
+
+async def test_the_page_shows_how_the_app_is_assigned_in_okta(site: Site) -> None:
+    # Through the Okta group of a pushed team when every member of it may launch the account,
+    # one by one for the rest; after a Login-only member joins the group, one by one for all.
+    site.connect_okta()
+    owner = await site.sign_in(WorkspaceRole.USER, login="ada@example.com")
+    grace = site.harness.okta_user("grace@example.com")
+    linus = site.harness.okta_user("linus@example.com")
+    colleague = site.harness.member_for(grace)
+    with site.harness.org_ctx.state.locked() as state:
+        group = state.add_group("Engineering")
+        group.member_ids |= {owner.external_id or "", grace.id}
+    with site.harness.build() as world:
+        team = teams.create_team(world.session, site.harness.workspace_id, "Engineering")
+        teams.add_members(world.session, site.harness.workspace_id, team.id, [owner.id])
+        teams.add_members(world.session, site.harness.workspace_id, team.id, [colleague.id])
+    solo = site.harness.member_for(site.harness.okta_user("solo@example.com"))
+    account = site.extended(owner, (solo, ItemRole.COLLABORATOR))
+    with site.harness.build() as world:
+        world.share(world.session.get_one(Team, team.id), account)
+
+    await one_sync_pass(site)
+    page = await site.get(f"/accounts/{account.id}")
+
+    assert 'data-mode="okta-groups"' in page.text, _text(page.text)
+    assert "Assigned in Okta Through group Engineering (2 people) + 1 person individually" in (
+        _text(page.text)
+    )
+
+    site.harness.member_for(linus, WorkspaceRole.LOGIN_ONLY)
+    with site.harness.org_ctx.state.locked():
+        group.member_ids.add(linus.id)
+    sync = worker(site)
+    try:
+        await sync.full_pass()
+    finally:
+        await sync.aclose()
+    page = await site.get(f"/accounts/{account.id}")
+
+    text = _text(page.text)
+    assert 'data-mode="individual"' in page.text
+    assert "Assigned in Okta Individually: 3 people" in text
+    assert "Not through group Engineering It holds 1 person who may not launch this account" in text
