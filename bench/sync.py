@@ -15,10 +15,10 @@ worker runs rounds until the outbox is empty. Scenarios (`bench/sync_world.py`):
 - `--big`: the pushed scenario at 2,000 accounts (50 teams, 1,000 people): a strategy whose
   minimum is more calls than `--max-calls` is not run (its floor is printed), the others are.
 
-Strategies: `individual` (one assignment per person), `group` (one Latchkey group per account,
-one membership per person) and every other strategy `sync.state.Strategy` holds for which
-`bench/sync_world.py` knows the minimum (`okta_group`: the pushed team's Okta group assigned to
-the app, when sync has it). Per run it prints:
+Strategies: `individual` (one assignment per person) and `group` (one Latchkey group per account,
+one membership per person), both with sync's Okta groups off; `okta_group` (sync's default: a
+pushed team's Okta group assigned to the app when every member may launch the account, the others
+one by one; `WorkerSettings.okta_groups`), on the scenarios with pushed teams. Per run it prints:
 
 - calls made against the minimum (`sync_world.minimum_plan`: the one listing of Bookmark apps,
   then only writes, none repeated);
@@ -116,6 +116,23 @@ WALL_TARGET = 1.10
 BIG_TARGET_MINUTES = 10.0
 PROBES = 20
 MAX_CALL_RATE = 150  # calls a real second the auto scale allows (a call costs ~1-2 ms of CPU)
+
+
+@dataclass(frozen=True)
+class Way:
+    """How sync assigns people: a strategy, with or without the Okta groups of pushed teams."""
+
+    name: str  # as `sync_world.minimum_plan` knows it
+    strategy: Strategy
+    okta_groups: bool
+
+
+WAYS = (
+    Way("individual", Strategy.INDIVIDUAL, okta_groups=False),
+    Way("group", Strategy.GROUP, okta_groups=False),
+    # The people no fit group covers are assigned one by one.
+    Way("okta_group", Strategy.INDIVIDUAL, okta_groups=True),
+)
 
 
 @dataclass(frozen=True)
@@ -263,7 +280,7 @@ def database(directory: Path) -> Iterator[sessionmaker[Session]]:
 def worker(
     sessions: sessionmaker[Session],
     vault: Vault,
-    strategy: Strategy,
+    way: Way,
     scale: float,
     transport: httpx.AsyncBaseTransport,
 ) -> Worker:
@@ -278,7 +295,8 @@ def worker(
         # Sync's own times that stand for Okta's (a create leaves within 1 s of its mark, the
         # listing may lag 5 s): in org seconds, as they would pass against real Okta.
         settings=WorkerSettings(
-            strategy=strategy,
+            strategy=way.strategy,
+            okta_groups=way.okta_groups,
             concurrency=64,
             listing_grace=WorkerSettings.listing_grace / scale,
             apply=ApplySettings(create_send_window=ApplySettings.create_send_window / scale),
@@ -351,9 +369,7 @@ async def propagation(
     return latencies
 
 
-def run_one(
-    spec: Spec, strategy: Strategy, plan: Plan, scale: float, samples: int, *, http: bool
-) -> Run:
+def run_one(spec: Spec, way: Way, plan: Plan, scale: float, samples: int, *, http: bool) -> Run:
     token = secrets.token_urlsafe(30)
     vault = Vault(Keyring([new_master_key()]))
     with (
@@ -365,7 +381,7 @@ def run_one(
         clock.set_scale(scale)
         limits = rate_limiter(org.ctx)
         recorder = Recorder(org.transport, limits, clock)
-        sync_worker = worker(sessions, vault, strategy, scale, recorder)
+        sync_worker = worker(sessions, vault, way, scale, recorder)
 
         recorded: list[int] = []
         last_answer: list[float] = []
@@ -411,7 +427,7 @@ def run_one(
     floor = Floor(plan, budgets, start, latency * scale, scale)
     return Run(
         spec,
-        strategy.value,
+        way.name,
         tally,
         len(calls),
         wall,
@@ -498,19 +514,6 @@ def creates_alone(spec: Spec) -> str:
     )
 
 
-def strategy_key(strategy: Strategy) -> str:
-    return strategy.value.replace("-", "_")
-
-
-def known(strategy: Strategy, spec: Spec) -> bool:
-    try:
-        sync_world.minimum_plan(strategy_key(strategy), sync_world.direct(1, 1))
-    except ValueError:
-        print(f"  {strategy.value}: no minimum known to bench/sync_world.py; not run")
-        return False
-    return True
-
-
 def summary(runs: list[Run]) -> dict[str, Any]:
     """One entry per strategy: its worst ratios over the scenarios it ran."""
     out: dict[str, Any] = {}
@@ -530,7 +533,7 @@ def summary(runs: list[Run]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scenarios", default="direct,pushed")
-    parser.add_argument("--strategies", default=",".join(s.value for s in Strategy))
+    parser.add_argument("--strategies", default=",".join(w.name for w in WAYS))
     parser.add_argument("--accounts", type=int, default=40, help="direct scenario")
     parser.add_argument("--users", type=int, default=25, help="direct scenario")
     parser.add_argument("--pushed-accounts", type=int, default=24)
@@ -551,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-calls", type=int, default=15_000, help="--big: run no bigger")
     args = parser.parse_args(argv)
     wanted = {s.strip() for s in args.strategies.split(",")}
-    strategies = [s for s in Strategy if s.value in wanted]
+    ways = [w for w in WAYS if w.name in wanted]
     if args.big:
         specs = [sync_world.pushed(2000, 50, 1000)]
     else:
@@ -564,32 +567,27 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Workforce buckets at a {TOKEN_SHARE:.0%} token share,"
         f" org clock {f'x{args.scale:g}' if args.scale else 'scaled per run (auto)'},"
-        f" org {'on loopback HTTP' if args.http else 'in process (ASGI)'};"
-        f" Okta strategies in sync: {', '.join(s.value for s in Strategy)}"
+        f" org {'on loopback HTTP' if args.http else 'in process (ASGI)'}"
     )
     runs: list[Run] = []
     not_run: list[dict[str, Any]] = []
     latencies: list[float] = []
     for spec in specs:
         print(spec.describe())
-        for strategy in strategies:
-            if not known(strategy, spec):
-                continue
-            key = strategy_key(strategy)
-            plan = sync_world.minimum_plan(key, spec)
+        for way in ways:
+            if way.okta_groups and not spec.teams:
+                continue  # no pushed team: the same sync as without
+            plan = sync_world.minimum_plan(way.name, spec)
             if args.big and len(plan) > args.max_calls:
-                not_run.append(floor_only(spec, key, f"more than {args.max_calls} calls"))
+                not_run.append(floor_only(spec, way.name, f"more than {args.max_calls} calls"))
                 continue
-            samples = args.samples if spec.spare and strategy is Strategy.INDIVIDUAL else 0
+            samples = args.samples if spec.spare and way.name == "individual" else 0
             scale = args.scale or auto_scale(plan, args.floor_seconds or (120 if args.big else 20))
-            run = run_one(spec, strategy, plan, scale, samples, http=args.http)
+            run = run_one(spec, way, plan, scale, samples, http=args.http)
             report(run)
             runs.append(run)
             latencies += run.latencies
         if args.big:
-            in_sync = {strategy_key(s) for s in Strategy}
-            for key in sorted(set(sync_world.STRATEGIES) - in_sync):
-                not_run.append(floor_only(spec, key, "not in sync on this branch"))
             print(f"  {creates_alone(spec)}")
     p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
     if latencies:
@@ -603,7 +601,6 @@ def main(argv: list[str] | None = None) -> int:
         "strategies": strategies_seen,
         "targets": {"calls_ratio": CALLS_TARGET, "wall_ratio": WALL_TARGET},
         "pass": bool(runs) and all(s["pass"] for s in strategies_seen.values()),
-        "okta_group_measured": "okta_group" in strategies_seen,
     }
     if latencies:
         result["p50_propagation_s"] = round(p50, 4)

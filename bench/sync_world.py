@@ -44,7 +44,6 @@ from tests.broker.builders import World
 
 WORKSPACE = "Bench"
 TEAM_SIZES = (20, 200)  # people in the smallest and the largest pushed team
-STRATEGIES = ("individual", "group", "okta_group")  # those `minimum_plan` knows
 
 
 @dataclass(frozen=True)
@@ -127,9 +126,10 @@ def minimum_plan(strategy: str, spec: Spec) -> Plan:
     - `group`: create the app (`apps`) and the account's group (`groups`); assign the group to the
       app once both exist (`apps`); add each person to the group once it exists (`groups`: Okta
       counts membership calls there);
-    - `okta_group`: create the app; read each pushed group's members once (`groups`, one page of
-      up to 1,000); assign the pushed group to the app once both are known (`apps`); assign the
-      people the group does not cover one by one (`apps`).
+    - `okta_group`: create the app; find each pushed team's Okta group once (`groups`: a search
+      by the team's name, as Okta's Group Push sends no `externalId`) and read its members once
+      (`groups`, one page of up to 1,000); assign the group to the app once both are known
+      (`apps`); assign the people the group does not cover one by one (`apps`).
     """
     plan = Plan()
     listing = plan.add("apps")
@@ -147,7 +147,7 @@ def minimum_plan(strategy: str, spec: Spec) -> Plan:
             uncovered = users
             if account.team is not None:
                 if account.team not in reads:
-                    reads[account.team] = plan.add("groups")
+                    reads[account.team] = plan.add("groups", plan.add("groups"))
                 plan.add("apps", app, reads[account.team])
                 uncovered = users - frozenset(spec.teams[account.team])
             plan.add_many("apps", len(uncovered), app)
