@@ -20,8 +20,9 @@ one membership per person), both with sync's Okta groups off; `okta_group` (sync
 pushed team's Okta group assigned to the app when every member may launch the account, the others
 one by one; `WorkerSettings.okta_groups`), on the scenarios with pushed teams. Per run it prints:
 
-- calls made against the minimum (`sync_world.minimum_plan`: the one listing of Bookmark apps,
-  then only writes, none repeated);
+- calls Okta received against the minimum (`sync_world.minimum_plan`: the one listing of
+  Bookmark apps, then only writes, none repeated; with Okta groups, one search by name and one
+  member listing per team);
 - wall time against the **floor** (`bench/sync_floor.py`). Okta's windows are fixed minutes
   aligned to its clock, and each grants its whole budget at its start
   (https://developer.okta.com/docs/reference/rl-best-practices/, the `X-Rate-Limit-*` headers;
@@ -60,8 +61,9 @@ process; there each call costs about 3 ms of CPU in httpx, httpcore and uvicorn 
 more than the 2 ms a call the group strategy's budget allows at x60, so that mode measures the
 Python HTTP stack rather than sync unless the scale is low.
 
-    .venv/bin/python -m bench.sync [--scenarios direct,pushed] [--strategies individual,group]
-        [--accounts N --users M] [--pushed-accounts N --teams T --pool P]
+    .venv/bin/python -m bench.sync [--scenarios direct,pushed]
+        [--strategies individual,group,okta_group] [--accounts N --users M]
+        [--pushed-accounts N --teams T --pool P]
         [--scale S | --floor-seconds F] [--samples K] [--http] [--big [--max-calls C]]
 
 Run as a module from the repository root (`-m`): the root, which holds the tests' world builder,
