@@ -14,8 +14,9 @@ that ran even partly unfenced requeues its accounts once all its writes are done
 With *Extended account access* off, nothing is created, updated or assigned: only removals
 (*Remove from Okta*, deleted accounts) still reach Okta. Turning it on queues every account.
 
-Faults: database work runs in threads (`asyncio.to_thread`), never on the event loop and never
-inside a rate-limiter slot; a transaction the database aborted to break a deadlock runs again; a
+Faults: database work runs in threads (`asyncio.to_thread`), never on the event loop, and inside
+a rate-limiter slot only to renew the mark of a create that waited past its send window
+(`sync/apply.py`); a transaction the database aborted to break a deadlock runs again; a
 round that fails on the database (a cut connection, a timeout) is logged and retried with
 backoff, never the end of the worker. While a round runs, a heartbeat renews its claims' short
 lease and checks its account locks.
