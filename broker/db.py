@@ -90,9 +90,13 @@ def make_engine(
         _SqliteTimeouts(connect_timeout, statement_timeout).install(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        kwargs["connect_args"] = _postgres_timeouts(
-            dict(kwargs.get("connect_args") or {}), connect_timeout, statement_timeout
-        )
+        args = dict(kwargs.get("connect_args") or {})
+        # libpq takes `options` from the connect arguments over the URL's: the URL's (a schema on
+        # the search path, say) must go where the statement timeout is added, or it is lost.
+        in_url = parsed.query.get("options")
+        if in_url and "options" not in args:
+            args["options"] = in_url if isinstance(in_url, str) else " ".join(in_url)
+        kwargs["connect_args"] = _postgres_timeouts(args, connect_timeout, statement_timeout)
         # Waiting for a pooled connection is bounded too (all of them busy or hung).
         kwargs.setdefault("pool_timeout", max(connect_timeout or 30.0, 1.0))
     # A ping per checkout is a round trip per transaction: worth it only where the network between
