@@ -52,7 +52,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,21 +118,27 @@ class Proc:
     def pid(self) -> int:
         return self.popen.pid
 
-    def tracebacks(self) -> list[str]:
-        """The exception lines of every traceback in its log (plain or inside JSON lines)."""
-        text = self.log.read_text(errors="replace")
-        found = []
-        for line in text.splitlines():
-            if "Traceback (most recent call last)" not in line:
-                continue
-            try:
-                record = json.loads(line)
-                detail = str(record.get("exc_info") or record.get("message", ""))
-            except ValueError:
-                detail = line
-            found.append(detail.strip().splitlines()[-1][:200] if detail.strip() else line)
-        plain = text.count("Traceback (most recent call last)")
-        return found if len(found) == plain else found + ["(traceback)"] * (plain - len(found))
+    def problems(self) -> tuple[list[str], int]:
+        """(errors, warnings) in its log: each traceback (sync's and the sandbox's plain logs) and
+        each JSON line at level error or critical (the broker's, which name the exception type
+        only); warnings are counted, not judged (a 429 retried, a lock lost and requeued)."""
+        errors: list[str] = []
+        warnings = 0
+        lines = self.log.read_text(errors="replace").splitlines()
+        for n, line in enumerate(lines):
+            if line.startswith("{"):
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    record = {}
+                level = str(record.get("level", ""))
+                if level in ("error", "critical"):
+                    errors.append(f"{record.get('msg')} {record.get('exc_type', '')}".strip())
+                warnings += level == "warning"
+            elif line.startswith("Traceback (most recent call last)"):
+                last = next((x for x in lines[n + 1 :] if x and not x.startswith(" ")), line)
+                errors.append(last[:200])
+        return errors, warnings
 
 
 class Processes:
@@ -845,10 +851,20 @@ def okta_calls(org_url: str) -> dict[str, dict[str, int]]:
     return answer
 
 
+Probe = Callable[[Store, World, str], None]
+
+
 def soak(
-    plan: Plan, database_url: str, *, logs: Path | None = None, say: Any = print
+    plan: Plan,
+    database_url: str,
+    *,
+    logs: Path | None = None,
+    say: Callable[[str], None] = print,
+    probe: Probe | None = None,
 ) -> dict[str, Any]:
-    """The whole soak; returns the summary (the JSON line's object, and details beside it)."""
+    """The whole soak; returns the summary (the JSON line's object, and details beside it).
+
+    `probe(store, world, org_url)` runs once sync has settled, before the stack stops."""
     from sandbox.seed import BROKER_CLIENT
 
     with ExitStack() as stack:
@@ -977,14 +993,18 @@ def soak(
 
         wrong, settle_s = settle(store, world, org_url, plan.settle_s, procs)
         duplicates.update(duplicates_in(org_url))
+        if probe is not None:
+            probe(store, world, org_url)
         rss_end = procs.rss()
         rss_end["generator"] = launched["rss_kb"]
         calls = okta_calls(org_url)
         statuses: Counter[str] = Counter()
-        for broker in brokers:
-            statuses.update(broker_statuses(broker))
+        for base in brokers:
+            statuses.update(broker_statuses(base))
         dead = procs.dead()
-        tracebacks = {p.name: p.tracebacks() for p in procs.all}
+        problems = {p.name: p.problems() for p in procs.all}
+        tracebacks = {name: found for name, (found, _) in problems.items()}
+        warnings = {name: count for name, (_, count) in problems.items() if count}
 
     tally = changes.tally
     tally.launches = launched["outcomes"].get("ok", 0)
@@ -1027,6 +1047,7 @@ def soak(
         "change_errors": tally.errors[:10],
         "refused_by_brokers": refused,
         "tracebacks": {k: v[:5] for k, v in tracebacks.items() if v},
+        "log_warnings": warnings,
         "dead": dead,
         "still_wrong": wrong[:10],
         "duplicates": sorted(duplicates)[:10],
@@ -1041,7 +1062,7 @@ def soak(
     return {"summary": summary, "details": details}
 
 
-def report(result: dict[str, Any], say: Any = print) -> None:
+def report(result: dict[str, Any], say: Callable[[str], None] = print) -> None:
     summary, details = result["summary"], result["details"]
     say(
         f"launches {summary['launches']} (p50 {details['launch_p50_ms']} ms, p99 "
@@ -1063,6 +1084,7 @@ def report(result: dict[str, Any], say: Any = print) -> None:
         "tracebacks",
         "dead",
         "duplicates",
+        "log_warnings",
     ):
         if details[key]:
             say(f"{key}: {details[key]}")
