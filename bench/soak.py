@@ -273,7 +273,42 @@ class World:
     accounts: list[str]  # extended accounts whose shares change
     shares: set[tuple[str, str, str]]  # (account id, "member_id" | "team_id", subject id)
     login_url: str
+    owner_okta_id: str
+    fixed: dict[str, str]  # each launcher's account -> the launcher's Okta id (never changed)
+    pushed: dict[str, set[str]]  # Okta group id -> the members Okta last pushed (the team)
     initial_accounts: frozenset[str] = frozenset()
+
+
+def expected_assignments(world: World) -> dict[str, set[str]]:
+    """Who must be assigned to each extended account's app, from the soak's own record of what it
+    changed (not the broker's): the Owner; the launcher; the people shared with directly; the
+    members of each team shared with, as Okta last pushed it; only those active in Okta."""
+    active = {p.okta_id for p in world.people if p.active}
+    okta_id = {p.member_id: p.okta_id for p in world.people}
+    group_of = {team: group for group, team in world.teams.items()}
+    want = {account: {world.owner_okta_id, who} for account, who in world.fixed.items()}
+    want |= {account: {world.owner_okta_id} for account in world.accounts}
+    for account, kind, subject in world.shares:
+        held = {okta_id[subject]} if kind == "member_id" else world.pushed[group_of[subject]]
+        want[account] |= held & active
+    return want
+
+
+def model_mismatches(world: World, broker_url: str, org_url: str) -> list[str]:
+    """Each account whose Okta app's assignments differ from `expected_assignments`."""
+    from tests.reliability.in_step import apps_in_control_state
+
+    by_url = {app.url: app for app in apps_in_control_state(org_state(org_url))}
+    wrong = []
+    for account, want in expected_assignments(world).items():
+        app = by_url.get(f"{broker_url.rstrip('/')}/launch/{account}")
+        has = set(app.user_ids) if app is not None else set()
+        if has != want:
+            wrong.append(
+                f"account {account}: the soak's changes want {len(want)} people assigned, "
+                f"Okta has {len(has)} ({len(want - has)} missing, {len(has - want)} too many)"
+            )
+    return wrong
 
 
 class Org:
@@ -421,6 +456,7 @@ def build_world(
     ]
     groups: dict[str, set[str]] = {}
     teams: dict[str, str] = {}
+    pushed_members: dict[str, set[str]] = {}
     for n in range(plan.groups):
         chosen = rng.sample(people, k=min(3, len(people)))
         group = org.call(
@@ -428,9 +464,11 @@ def build_world(
         )
         pushed = org.call("POST", f"/scim/groups/{group['id']}/push")
         groups[group["id"]] = {p.okta_id for p in chosen}
+        pushed_members[group["id"]] = set(pushed["members"])
         teams[group["id"]] = store.team_id(pushed["scimId"])
     login_url = sites_url.rstrip("/") + "/totp/login"
     made: list[dict[str, str]] = []
+    fixed: dict[str, str] = {}
     churned: list[str] = []
     shared: set[tuple[str, str, str]] = set()
     with transaction(store.sessions) as db:
@@ -459,6 +497,7 @@ def build_world(
 
         for n, person in enumerate(launchers):
             account_id = account(f"Launch {n}")
+            fixed[account_id] = person.okta_id
             target = Target(account_id=account_id)
             subject = Subject(member_id=person.member_id)
             shares.share(db, workspace_id, subject, target, ItemRole.COLLABORATOR)
@@ -496,6 +535,9 @@ def build_world(
         accounts=churned,
         shares=shared,
         login_url=login_url,
+        owner_okta_id=owner["id"],
+        fixed=fixed,
+        pushed=pushed_members,
         initial_accounts=frozenset(churned),
     )
 
@@ -626,7 +668,11 @@ class Changes:
             members.add(person.okta_id)
         else:
             members.discard(person.okta_id)
-        return await self._control("POST", f"/scim/groups/{group_id}/push") is not None
+        pushed = await self._control("POST", f"/scim/groups/{group_id}/push")
+        if pushed is None:
+            return False
+        self.world.pushed[group_id] = set(pushed["members"])
+        return True
 
     # shares
 
@@ -930,6 +976,7 @@ def soak(
         if wrong:
             raise SystemExit(f"soak: the first sync did not settle in {took:.0f} s: {wrong[:5]}")
         say(f"first sync settled in {took:.0f} s (Okta's Workforce rate limits)")
+        first_sync = okta_calls(org_url)
         httpx.delete(f"{org_url}/_sandbox/calls", timeout=30)  # count the soak's calls only
 
         people_file = tmp / "launchers.json"  # sessions and keys: deleted with `tmp`
@@ -993,6 +1040,7 @@ def soak(
 
         wrong, settle_s = settle(store, world, org_url, plan.settle_s, procs)
         duplicates.update(duplicates_in(org_url))
+        unlike_model = model_mismatches(world, store.settings.broker_url, org_url)
         if probe is not None:
             probe(store, world, org_url)
         rss_end = procs.rss()
@@ -1017,7 +1065,7 @@ def soak(
         + sum(len(t) for t in tracebacks.values())
         + len(dead)
     )
-    lost = sorted({line.split(":")[0] for line in wrong})
+    lost = sorted({line.split(":")[0] for line in [*wrong, *unlike_model]})
     start_rss = samples[0][1] if samples else rss_before
     growth = {
         name: round(100.0 * (rss_end.get(name, 0) - kb) / kb, 1) if kb else None
@@ -1036,6 +1084,7 @@ def soak(
         "okta_429s": throttled,
         "okta_calls": okta_total,
         "settle_s": round(settle_s, 1),
+        "first_sync_okta_429s": sum(c.get("throttled", 0) for c in first_sync.values()),
         "rss_growth_pct": growth,
     }
     details = {
@@ -1050,8 +1099,10 @@ def soak(
         "log_warnings": warnings,
         "dead": dead,
         "still_wrong": wrong[:10],
+        "unlike_the_soaks_record": unlike_model[:10],
         "duplicates": sorted(duplicates)[:10],
         "okta_calls_by_bucket": calls,
+        "first_sync_okta_calls_by_bucket": first_sync,
         "rss_kb": {
             "before_load": rss_before,
             "samples": samples,
@@ -1083,11 +1134,15 @@ def report(result: dict[str, Any], say: Callable[[str], None] = print) -> None:
         "refused_by_brokers",
         "tracebacks",
         "dead",
+        "unlike_the_soaks_record",
         "duplicates",
         "log_warnings",
     ):
         if details[key]:
             say(f"{key}: {details[key]}")
+    say(
+        f"first sync: Okta {json.dumps(details['first_sync_okta_calls_by_bucket'], sort_keys=True)}"
+    )
     rss = details["rss_kb"]
     start = rss["samples"][0][1] if rss["samples"] else rss["before_load"]
     say("RSS (MB)       before load   start (after warm-up)   end    growth")
@@ -1096,6 +1151,11 @@ def report(result: dict[str, Any], say: Callable[[str], None] = print) -> None:
             f"  {name:<12} {rss['before_load'].get(name, 0) / 1024:9.1f}   {kb / 1024:18.1f}   "
             f"{rss['end'].get(name, 0) / 1024:7.1f}   {summary['rss_growth_pct'][name]:+.1f} %"
         )
+    times = " ".join(f"{at:5.0f}" for at, _ in rss["samples"])
+    say(f"RSS (MB) every 30 s of load, from {times} s:")
+    for name in start:
+        series = " ".join(f"{sample.get(name, 0) / 1024:5.1f}" for _, sample in rss["samples"])
+        say(f"  {name:<12} {series}")
     print(json.dumps(summary))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bench.soak import Plan, Store, World, org_state, soak, wrong_now
+from bench.soak import Plan, Store, World, model_mismatches, org_state, soak, wrong_now
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +38,7 @@ def test_a_short_soak_ends_with_okta_exact_and_no_error(
         path = f"{org_url}/_sandbox/apps/{app['id']}/users/{app['users'][0]}"
         httpx.delete(path, timeout=30).raise_for_status()
         seen["drift"] = wrong_now(store, world, org_url)
+        seen["drift_from_record"] = model_mismatches(world, store.settings.broker_url, org_url)
         httpx.put(path, timeout=30).raise_for_status()
         seen["restored"] = wrong_now(store, world, org_url)
 
@@ -52,6 +53,8 @@ def test_a_short_soak_ends_with_okta_exact_and_no_error(
     assert summary["share_changes"] >= 3
     assert len(seen["drift"]) == 1
     assert "1 missing" in seen["drift"][0]
+    assert len(seen["drift_from_record"]) == 1
+    assert "1 missing" in seen["drift_from_record"][0]
     assert seen["restored"] == []
     processes = {"sandbox", "broker1", "broker2", "worker1", "worker2", "generator"}
     assert set(summary["rss_growth_pct"]) == processes
