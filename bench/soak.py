@@ -19,8 +19,9 @@ a lost outbox row) and a load generator. For `--minutes`, at once:
 Then the load stops and sync must settle: 0 errors (an HTTP 5xx or unexpected 4xx seen by any
 client or counted by the brokers' own /metrics, a traceback in any process's log), no lost outbox
 row (every change reached Okta: the sandbox's Bookmark apps and their assignments equal what the
-broker wants, `tests/reliability/in_step.py`, and the outbox is empty), no duplicate app at any
-moment (the org is sampled during the run), and the RSS of every process (/proc/<pid>/status
+broker wants, `tests/reliability/in_step.py`, and the outbox is empty; and they equal what the
+soak's own record of the changes it made says, so a change the broker dropped counts too), no
+duplicate app at any moment (the org is sampled during the run), and the RSS of every process (/proc/<pid>/status
 VmRSS) at the start of the load (after a warm-up) and at the end. Okta 429s are counted by the
 sandbox and reported: two workers on one token may overshoot the token's budget; their retries
 must still end exact. The last line is JSON:
@@ -29,6 +30,7 @@ must still end exact. The last line is JSON:
      "lost_outbox_rows": 0, "rss_growth_pct": {process: %}, "okta_429s": …, …}
 
     .venv/bin/python bench/soak.py [--minutes N | --quick] [--database-url URL] [--rate R]
+                                   [--share-every S] [--scim-every S] [--logs DIR]
 
 PostgreSQL is `--database-url`, else LATCHKEY_TEST_POSTGRES_URL, else the tests' default
 (postgres@127.0.0.1:5432/test); the soak works in a schema of its own and drops it. It refuses
@@ -1165,6 +1167,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one minute, to try it")
     parser.add_argument("--database-url", help="PostgreSQL (default: LATCHKEY_TEST_POSTGRES_URL)")
     parser.add_argument("--rate", type=float, default=Plan.rate, help="launches a second")
+    parser.add_argument(
+        "--share-every", type=float, default=Plan.share_every, help="seconds between share changes"
+    )
+    parser.add_argument(
+        "--scim-every", type=float, default=Plan.scim_every, help="seconds between SCIM changes"
+    )
     parser.add_argument("--logs", type=Path, help="keep each process's log in this directory")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1174,9 +1182,13 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C: the processes stop and the schema is dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     url = args.database_url or os.environ.get("LATCHKEY_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
-    plan = Plan(minutes=1.0 if args.quick else args.minutes, rate=args.rate)
-    if args.quick:
-        plan = Plan(minutes=1.0, rate=args.rate, warmup_s=15.0)
+    plan = Plan(
+        minutes=1.0 if args.quick else args.minutes,
+        rate=args.rate,
+        share_every=args.share_every,
+        scim_every=args.scim_every,
+        warmup_s=15.0 if args.quick else Plan.warmup_s,
+    )
     print(
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
         f"(shared with other work)"
