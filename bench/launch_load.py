@@ -314,28 +314,38 @@ class Launcher:
         self.key = serialization.load_pem_private_key(person["key_pem"].encode(), None)
 
     async def _api(self, base: str, path: str, body: dict[str, str]) -> dict[str, Any]:
+        import httpx
+
         url = self.public + MOUNT + path
         credential = self.person["credential"]
-        answer = await self.client.post(
-            base + MOUNT + path,
-            content=json.dumps(body).encode(),
-            headers={
-                "Origin": EXTENSION_ORIGIN,
-                "Content-Type": "application/json",
-                "Authorization": f"DPoP {credential}",
-                "DPoP": _proof(self.key, "POST", url, credential),
-            },
-        )
+        try:
+            answer = await self.client.post(
+                base + MOUNT + path,
+                content=json.dumps(body).encode(),
+                headers={
+                    "Origin": EXTENSION_ORIGIN,
+                    "Content-Type": "application/json",
+                    "Authorization": f"DPoP {credential}",
+                    "DPoP": _proof(self.key, "POST", url, credential),
+                },
+            )
+        except httpx.TransportError as exc:
+            raise LaunchFailed(path, 0, repr(exc)) from exc
         if answer.status_code != 200:
             raise LaunchFailed(path, answer.status_code, answer.text)
         result: dict[str, Any] = answer.json()
         return result
 
     async def launch(self) -> None:
-        page = await self.client.get(
-            f"{self.base}/launch/{self.person['account_id']}",
-            headers={"Cookie": f"latchkey_session={self.person['cookie']}"},
-        )
+        import httpx
+
+        try:
+            page = await self.client.get(
+                f"{self.base}/launch/{self.person['account_id']}",
+                headers={"Cookie": f"latchkey_session={self.person['cookie']}"},
+            )
+        except httpx.TransportError as exc:
+            raise LaunchFailed("launch page", 0, repr(exc)) from exc
         found = _GRANT.search(page.text)
         if page.status_code != 200 or found is None:
             raise LaunchFailed("launch page", page.status_code)

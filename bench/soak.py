@@ -21,10 +21,10 @@ client or counted by the brokers' own /metrics, a traceback in any process's log
 row (every change reached Okta: the sandbox's Bookmark apps and their assignments equal what the
 broker wants, `tests/reliability/in_step.py`, and the outbox is empty; and they equal what the
 soak's own record of the changes it made says, so a change the broker dropped counts too), no
-duplicate app at any moment (the org is sampled during the run), and the RSS of every process (/proc/<pid>/status
-VmRSS) at the start of the load (after a warm-up) and at the end. Okta 429s are counted by the
-sandbox and reported: two workers on one token may overshoot the token's budget; their retries
-must still end exact. The last line is JSON:
+duplicate app at any moment (the org is sampled during the run), and the RSS of every process
+(/proc/<pid>/status VmRSS) at the start of the load (after a warm-up) and at the end. Okta 429s
+are counted by the sandbox and reported: two workers on one token may overshoot the token's
+budget; their retries must still end exact. The last line is JSON:
 
     {"minutes": …, "launches": …, "scim_changes": …, "share_changes": …, "errors": 0,
      "lost_outbox_rows": 0, "rss_growth_pct": {process: %}, "okta_429s": …, …}
@@ -68,6 +68,11 @@ WORKSPACE = "Soak"
 ADMIN = "/api/admin/v1"
 SCIM = "/scim/v2"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# A request sent on a kept-alive connection just as the server closes it (idle) fails with nothing
+# read. Browsers send it again on a fresh connection (Chromium's HttpNetworkTransaction resends
+# when a reused socket fails before any answer); httpx does not. httpx and uvicorn both drop idle
+# connections after 5 s: the soak's clients drop theirs after 2 s, so the race cannot happen.
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=2.0)
 _METRIC = re.compile(r"^latchkey_http_requests_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$")
 
 
@@ -786,7 +791,7 @@ async def _launches(job: dict[str, Any]) -> dict[str, Any]:
     outcomes: Counter[str] = Counter()
     first_errors: list[str] = []
     latencies: list[float] = []
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with httpx.AsyncClient(timeout=60, limits=CLIENT_LIMITS) as client:
         launchers = [
             Launcher(
                 client,
@@ -1014,7 +1019,7 @@ def soak(
         duplicates: set[str] = set()
 
         async def run_changes() -> Changes:
-            async with httpx.AsyncClient(timeout=60) as client:
+            async with httpx.AsyncClient(timeout=60, limits=CLIENT_LIMITS) as client:
                 changes = Changes(plan, world, store, client, org_url, brokers)
                 loop = asyncio.create_task(change_loop(changes, seconds))
                 began = time.monotonic()
