@@ -102,15 +102,11 @@ def _proof(key: Any, method: str, url: str, credential: str | None) -> str:
 
 def build_world(env: dict[str, str], people: int) -> list[Person]:
     """Migrate the store and make `people` members, each with an account, a session and a key."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     from broker import sessions
     from broker.db import Base, make_engine, make_session_factory, transaction
-    from broker.ext_api.credentials import Call, register
     from broker.keyring import load_keyring
     from broker.migrate import upgrade
-    from broker.models import ItemRole, WorkspaceRole, utcnow
+    from broker.models import ItemRole, WorkspaceRole
     from broker.services import accounts, members, shares, workspaces
     from broker.services.shares import Subject, Target
     from broker.settings import Settings
@@ -130,7 +126,6 @@ def build_world(env: dict[str, str], people: int) -> list[Person]:
         Base.metadata.create_all(engine)
     factory = make_session_factory(engine)
     vault = Vault(load_keyring(settings))
-    url = settings.broker_url + MOUNT + "/keys"
     made: list[Person] = []
     with transaction(factory) as db:
         workspace = workspaces.create_workspace(db, settings.workspace_name)
@@ -164,26 +159,40 @@ def build_world(env: dict[str, str], people: int) -> list[Person]:
                 ItemRole.COLLABORATOR,
             )
             cookie, row = sessions.open_session(db, member.id, ttl_s=8 * 3600)
-            key = ec.generate_private_key(ec.SECP256R1())
-            call = Call("POST", url, None, (_proof(key, "POST", url, None),), EXTENSION_ORIGIN)
-            numbers = key.public_key().public_numbers()
-            public = {
-                "kty": "EC",
-                "crv": "P-256",
-                "x": _b64url(numbers.x.to_bytes(32, "big")),
-                "y": _b64url(numbers.y.to_bytes(32, "big")),
-            }
-            registered = register(
-                db, member=member, session_id=row.id, call=call, jwk=public, now=utcnow()
-            )
-            pem = key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ).decode()
-            made.append(Person(account.id, cookie, registered.credential, pem))
+            credential, pem = register_extension(db, member, row.id, settings.broker_url)
+            made.append(Person(account.id, cookie, credential, pem))
     engine.dispose()
     return made
+
+
+def register_extension(db: Any, member: Any, session_id: str, broker_url: str) -> tuple[str, str]:
+    """A new extension key for the member's broker session, registered through the broker's own
+    code with a real ES256 proof: (the extension's credential, its private key as PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from broker.ext_api.credentials import Call, register
+    from broker.models import utcnow
+
+    url = broker_url + MOUNT + "/keys"
+    key = ec.generate_private_key(ec.SECP256R1())
+    call = Call("POST", url, None, (_proof(key, "POST", url, None),), EXTENSION_ORIGIN)
+    numbers = key.public_key().public_numbers()
+    public = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": _b64url(numbers.x.to_bytes(32, "big")),
+        "y": _b64url(numbers.y.to_bytes(32, "big")),
+    }
+    registered = register(
+        db, member=member, session_id=session_id, call=call, jwk=public, now=utcnow()
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return registered.credential, pem
 
 
 # --- servers and their CPU ---------------------------------------------------------------------
@@ -270,47 +279,80 @@ def serving(env: dict[str, str], port: int, workers: int, *, trivial: bool) -> I
 # --- the load generator (its own process) ------------------------------------------------------
 
 
-class Launcher:
-    """A member's browser and extension: launch page → redeem → code, as the extension does."""
+class LaunchFailed(RuntimeError):
+    """A step of a launch did not answer 200 (`status` 0: no HTTP answer at all)."""
 
-    def __init__(self, client: Any, base: str, person: dict[str, str]) -> None:
+    def __init__(self, step: str, status: int, detail: str = "") -> None:
+        super().__init__(f"{step}: {status} {detail[:200]}".strip())
+        self.step = step
+        self.status = status
+
+
+class Launcher:
+    """A member's browser and extension: launch page → redeem → code, as the extension does.
+
+    `base` is where the requests go; the proofs name `public` (the broker's LATCHKEY_BROKER_URL),
+    which differs when several brokers serve one public URL. `redeem_base` sends the redeem to
+    another replica than the page and the code, as a load balancer may."""
+
+    def __init__(
+        self,
+        client: Any,
+        base: str,
+        person: dict[str, str],
+        *,
+        public: str | None = None,
+        redeem_base: str | None = None,
+    ) -> None:
         from cryptography.hazmat.primitives import serialization
 
         self.client = client
         self.base = base
+        self.public = public or base
+        self.redeem_base = redeem_base or base
         self.person = person
         self.key = serialization.load_pem_private_key(person["key_pem"].encode(), None)
 
-    async def _api(self, path: str, body: dict[str, str]) -> dict[str, Any]:
-        url = self.base + MOUNT + path
+    async def _api(self, base: str, path: str, body: dict[str, str]) -> dict[str, Any]:
+        import httpx
+
+        url = self.public + MOUNT + path
         credential = self.person["credential"]
-        answer = await self.client.post(
-            url,
-            content=json.dumps(body).encode(),
-            headers={
-                "Origin": EXTENSION_ORIGIN,
-                "Content-Type": "application/json",
-                "Authorization": f"DPoP {credential}",
-                "DPoP": _proof(self.key, "POST", url, credential),
-            },
-        )
+        try:
+            answer = await self.client.post(
+                base + MOUNT + path,
+                content=json.dumps(body).encode(),
+                headers={
+                    "Origin": EXTENSION_ORIGIN,
+                    "Content-Type": "application/json",
+                    "Authorization": f"DPoP {credential}",
+                    "DPoP": _proof(self.key, "POST", url, credential),
+                },
+            )
+        except httpx.TransportError as exc:
+            raise LaunchFailed(path, 0, repr(exc)) from exc
         if answer.status_code != 200:
-            raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:200]}")
+            raise LaunchFailed(path, answer.status_code, answer.text)
         result: dict[str, Any] = answer.json()
         return result
 
     async def launch(self) -> None:
-        page = await self.client.get(
-            f"{self.base}/launch/{self.person['account_id']}",
-            headers={"Cookie": f"latchkey_session={self.person['cookie']}"},
-        )
+        import httpx
+
+        try:
+            page = await self.client.get(
+                f"{self.base}/launch/{self.person['account_id']}",
+                headers={"Cookie": f"latchkey_session={self.person['cookie']}"},
+            )
+        except httpx.TransportError as exc:
+            raise LaunchFailed("launch page", 0, repr(exc)) from exc
         found = _GRANT.search(page.text)
         if page.status_code != 200 or found is None:
-            raise RuntimeError(f"launch page: {page.status_code}")
-        released = await self._api("/grants/redeem", {"grant": found.group(1)})
-        code = await self._api("/code", {"ticket": released["ticket"]})
+            raise LaunchFailed("launch page", page.status_code)
+        released = await self._api(self.redeem_base, "/grants/redeem", {"grant": found.group(1)})
+        code = await self._api(self.base, "/code", {"ticket": released["ticket"]})
         if not code.get("code"):
-            raise RuntimeError("no code")
+            raise LaunchFailed("/code", 200, "no code")
 
 
 def _summary(latencies: list[float], errors: int, wall: float) -> dict[str, Any]:

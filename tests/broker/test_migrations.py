@@ -52,3 +52,16 @@ def test_upgrade_twice_changes_nothing(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision(empty_engine)
+
+
+def test_upgrade_takes_a_url_with_percent_escapes(tmp_path: Path) -> None:
+    # A percent-encoded URL (a password with `@`, libpq `options=-csearch_path%3D…`) once broke
+    # Alembic's config (ConfigParser interpolation): `latchkey db upgrade` and the worker's
+    # start-up check failed with "invalid interpolation syntax".
+    folder = tmp_path / "50% full"
+    engine = make_engine(f"sqlite:///{folder / 'migrate.db'}")
+    try:
+        upgrade(engine)
+        assert current_revision(engine) == head_revision(engine) is not None
+    finally:
+        engine.dispose()

@@ -21,18 +21,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from broker.db import run_transaction
 from broker.errors import DomainError
-from broker.models import Account, ItemRole, Member, OktaExtension, Workspace
+from broker.models import ItemRole, Member, Workspace
 from broker.services import accounts, extensions, shares
 from sandbox.org.faults import Consistency, Fault, fault_injector
-from sync.desired import launch_url, load_targets
 from sync.worker import Worker
 from tests.reliability.conftest import cut_lock_connection
+from tests.reliability.in_step import apps_in_state, out_of_step
 from tests.sync.conftest import BROKER, Env
 from tests.sync.test_faults import Crash, Dying, converge
 
@@ -202,23 +202,7 @@ async def test_okta_ends_exactly_in_step_after_kills_cuts_deadlocks_and_lagging_
 
 
 def assert_exactly_in_step(env: Env) -> None:
-    with env.db.sessions() as session:
-        workspace = session.get_one(Workspace, env.workspace_id)
-        targets = load_targets(session, workspace, BROKER)
-        tombstones = session.scalars(select(Account.id).where(Account.deleted_at.is_not(None)))
-        assert list(tombstones) == []  # every deleted account's app is gone, and so is it
-        extensions_left = set(session.scalars(select(OktaExtension.account_id)))
-    assert all(not t.desired.remove for t in targets.values())
-    assert set(targets) == extensions_left
     with env.org.state.locked() as state:
-        by_url: dict[str, list[Any]] = {}
-        for app in state.apps.values():
-            by_url.setdefault(app.settings["app"]["url"], []).append(app)  # type: ignore[index]
-    expected_urls = {launch_url(BROKER, account_id) for account_id in targets}
-    assert set(by_url) == expected_urls  # no app missing, none extra
-    for account_id, target in targets.items():
-        (app,) = by_url[launch_url(BROKER, account_id)]  # exactly one: no duplicate
-        assert app.status == "ACTIVE"
-        assert set(app.user_ids) == set(target.desired.user_ids), account_id
-        assert target.okta_app_id == app.id
-    assert env.queued() == set()
+        apps = apps_in_state(state)
+    with env.db.sessions() as session:
+        assert out_of_step(session, env.workspace_id, BROKER, apps) == []
