@@ -27,7 +27,7 @@ class OktaApp:
     id: str
     url: str
     status: str
-    user_ids: frozenset[str]
+    user_ids: frozenset[str]  # who holds the chiclet: assigned directly or through a group
 
 
 BOOKMARK = "bookmark"  # the only kind of app sync makes; the org's OIDC client app is not one
@@ -36,7 +36,14 @@ BOOKMARK = "bookmark"  # the only kind of app sync makes; the org's OIDC client 
 def apps_in_state(state: OrgState) -> list[OktaApp]:
     """The Bookmark apps of an in-process org (hold `state.locked()` around the call)."""
     return [
-        OktaApp(app.id, app.settings["app"]["url"], app.status, frozenset(app.user_ids))  # type: ignore[index]
+        OktaApp(
+            app.id,
+            app.settings["app"]["url"],  # type: ignore[index]
+            app.status,
+            frozenset(app.user_ids).union(
+                *(state.groups[g].member_ids for g in app.group_ids if g in state.groups)
+            ),
+        )
         for app in state.apps.values()
         if app.name == BOOKMARK
     ]
@@ -44,8 +51,14 @@ def apps_in_state(state: OrgState) -> list[OktaApp]:
 
 def apps_in_control_state(body: Mapping[str, Any]) -> list[OktaApp]:
     """The Bookmark apps of `GET /_sandbox/state` (`sandbox/org/control.py`)."""
+    members = {group["id"]: group["members"] for group in body["groups"]}
     return [
-        OktaApp(app["id"], app["settings"]["app"]["url"], app["status"], frozenset(app["users"]))
+        OktaApp(
+            app["id"],
+            app["settings"]["app"]["url"],
+            app["status"],
+            frozenset(app["users"]).union(*(members.get(g, ()) for g in app["groups"])),
+        )
         for app in body["apps"]
         if app["name"] == BOOKMARK
     ]
