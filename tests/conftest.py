@@ -14,8 +14,10 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc.jwk import RSAKey
 from sqlalchemy import Engine, text
@@ -27,6 +29,13 @@ from broker.db import Base, make_engine, make_session_factory
 from sandbox.org.oidc.keys import ALGORITHM, SigningKey
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Okta's own OpenAPI description of the Management API, in ../shared beside the checkout.
+OKTA_OPENAPI = Path(
+    os.environ.get(
+        "LATCHKEY_OKTA_OPENAPI",
+        Path(__file__).resolve().parents[1].parent / "shared/okta/management-openapi-5.1.0.yaml",
+    )
+)
 
 
 @dataclass
@@ -124,6 +133,20 @@ def _lent_rsa_keys() -> Iterator[None]:
 
 def pytest_runtest_logfinish() -> None:
     _RSA_KEYS.next_test()
+
+
+@pytest.fixture(scope="session")
+def okta_openapi() -> dict[str, Any]:
+    """Okta's OpenAPI description (3 MB of YAML, seconds to parse), parsed once for the run; a
+    skip, saying so, where it is absent."""
+    if not OKTA_OPENAPI.is_file():
+        pytest.skip(
+            f"Okta's OpenAPI description is not at {OKTA_OPENAPI}: nothing to validate against"
+        )
+    with OKTA_OPENAPI.open() as stream:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C: several times faster
+        loaded: dict[str, Any] = yaml.load(stream, Loader=loader)  # noqa: S506
+    return loaded
 
 
 @pytest.fixture
