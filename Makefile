@@ -79,8 +79,11 @@ test-slow: test-browser
 # The browser tests mostly wait on the browser and the extension's own clocks, the others mostly
 # compute: the two pytest runs go side by side (two jobs, for two cores), each run's output
 # printed whole as it ends (-O). Each pytest run has its own PostgreSQL schema and free ports.
+# `make test TEST_JOBS=1` runs them one after the other.
+TEST_JOBS ?= 2
 test: $(STAMP) chromium firefox lint typecheck
-	@$(MAKE) --no-print-directory -j2 -O test-browser-core test-extension lint-extension test-python
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) -O \
+		test-browser-core test-extension lint-extension test-python
 
 .PHONY: test-python test-browser-core
 test-python: $(STAMP)
