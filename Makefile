@@ -80,9 +80,20 @@ e2e: $(STAMP) chromium extension/node_modules/.package-lock.json
 # Every slow test is a browser test today; the marker stays for slow tests of other kinds.
 test-slow: test-browser
 
+# The browser tests mostly wait on the browser and the extension's own clocks, the others mostly
+# compute: the two pytest runs go side by side (two jobs, for two cores), each run's output
+# printed whole as it ends (-O). Each pytest run has its own PostgreSQL schema and free ports.
+# `make test TEST_JOBS=1` runs them one after the other.
+TEST_JOBS ?= 2
 test: $(STAMP) chromium firefox nginx lint typecheck
-	@$(MAKE) --no-print-directory test-extension lint-extension
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) -O \
+		test-browser-core test-extension lint-extension test-python
+
+.PHONY: test-python test-browser-core
+test-python: $(STAMP)
 	$(BIN)/pytest -m "not browser"
+
+test-browser-core: $(STAMP) chromium firefox extension/node_modules/.package-lock.json
 	$(BIN)/pytest -m "browser and not journey"
 
 # The extension's pure JavaScript (lib/), with Node's own test runner; linkedom from npm for a DOM.

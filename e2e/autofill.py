@@ -12,6 +12,8 @@ run the very same cases and checks.
 from __future__ import annotations
 
 import secrets
+import socket
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,11 +22,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from e2e.broker import RunningBroker, serve_broker
 from e2e.launches import LOGIN_LIMIT_S, STEP_LIMIT_S
-from e2e.probe import ProbeLog, create_probe_app
+from e2e.probe import ProbeLog, Received, create_probe_app
 from sandbox.apps import SITES, SiteSeed, create_apps_app, demo_seed
 from sandbox.apps.totp import decode_secret, new_secret, totp
 from sandbox.serve import serve
@@ -228,7 +231,7 @@ class Tab(Protocol):
 
 class Launcher(Protocol):
     def open(self, url: str) -> Tab:
-        """A new tab (with RECORDER in every document) that has loaded `url`."""
+        """A new tab (with RECORDER in every document) that has started loading `url`."""
         ...
 
     def launches(self) -> list[dict[str, Any]]:
@@ -238,10 +241,14 @@ class Launcher(Protocol):
 
 @dataclass
 class World:
-    url: str
+    url: str  # the demo sites (and a probe site for anything else)
     broker: RunningBroker
-    log: ProbeLog
+    log: ProbeLog  # what `url` received
     seeds: dict[str, SiteSeed] = field(default_factory=dict)  # by case key or demo site key
+    # Each case's probe site runs on a port of its own, so its account has an origin of its own
+    # and what its page sent is told apart from the other cases' while they run at once.
+    case_urls: dict[str, str] = field(default_factory=dict)  # by case key
+    case_logs: dict[str, ProbeLog] = field(default_factory=dict)  # by case key
 
     def launch_url(self, key: str) -> str:
         return self.broker.launch_url(key)
@@ -270,25 +277,77 @@ def _combined(demo: ASGIApp, probe: ASGIApp) -> ASGIApp:
     return app
 
 
+def _by_port(apps: dict[int, ASGIApp], default: ASGIApp) -> ASGIApp:
+    """Each request to the app of the port it came in on (lifespan events to `default`)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server") or ("", 0)
+        await apps.get(server[1], default)(scope, receive, send)
+
+    return app
+
+
+@contextmanager
+def _serve_probes(logs: dict[str, ProbeLog]) -> Iterator[dict[str, str]]:
+    """A probe site per key, each on a loopback port of its own, all in one server (one start
+    and one stop for them all): their URLs, by key."""
+    sockets = {key: socket.create_server(("127.0.0.1", 0)) for key in logs}
+    try:
+        for sock in sockets.values():
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as sandbox.serve does
+        ports: dict[str, int] = {key: sock.getsockname()[1] for key, sock in sockets.items()}
+        apps: dict[int, ASGIApp] = {ports[key]: create_probe_app(log) for key, log in logs.items()}
+        config = uvicorn.Config(
+            _by_port(apps, create_probe_app(ProbeLog())),
+            log_level="warning",
+            lifespan="off",
+            ws="none",
+            http="h11",
+            access_log=False,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": list(sockets.values())}, daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the probe sites did not start")
+            time.sleep(0.01)
+        try:
+            yield {key: f"http://127.0.0.1:{port}" for key, port in ports.items()}
+        finally:
+            server.should_exit = True
+            thread.join(10)
+    finally:
+        for sock in sockets.values():
+            sock.close()
+
+
 @contextmanager
 def serve_world(data_dir: Path, extension_origins: tuple[str, ...]) -> Iterator[World]:
-    """The probe and demo sites on one loopback server, and a broker holding every account."""
+    """The demo sites (and a probe site) on one loopback server, each case's probe site on a
+    port of its own, and a broker holding every account."""
     demo = demo_seed()
     probes = [_probe_seed(case) for case in CASES]
     log = ProbeLog()
     app = _combined(create_apps_app(demo), create_probe_app(log))
-    with serve(lambda _url: app) as url:
+    case_logs = {case.key: ProbeLog() for case in CASES}
+    with serve(lambda _url: app) as url, _serve_probes(case_logs) as case_urls:
         # The demo's three first (seed_demo shares them as the demo expects), then the probes.
         seeds = [*demo, *probes]
         assert len({s.site for s in seeds}) == len(seeds), "one account per key"
-        with serve_broker(data_dir, url, seeds, extension_origins=extension_origins) as broker:
-            yield World(url, broker, log, {s.site: s for s in seeds})
+        with serve_broker(
+            data_dir, url, seeds, extension_origins=extension_origins, site_urls=case_urls
+        ) as broker:
+            yield World(url, broker, log, {s.site: s for s in seeds}, case_urls, case_logs)
 
 
-def _codes(secret: str) -> set[str]:
+def _codes(secret: str, at: float) -> set[str]:
+    """The codes valid at `at` (a request's arrival: the case is checked later), a step apart."""
     key = decode_secret(secret)
-    now = time.time()
-    return {totp(key, now - 30), totp(key, now), totp(key, now + 30)}
+    return {totp(key, at - 30), totp(key, at), totp(key, at + 30)}
 
 
 def wait_for_launch(launcher: Launcher, known: set[str]) -> dict[str, Any]:
@@ -304,42 +363,146 @@ def wait_for_launch(launcher: Launcher, known: set[str]) -> dict[str, Any]:
     raise AssertionError(f"the launch never ended: {latest}")
 
 
-def run_case(world: World, launcher: Launcher, case: Case) -> None:
-    """Launch the case's account and check what the site received, or that nothing happened."""
-    seed = world.seeds[case.key]
-    world.log.received.clear()
+@dataclass
+class Seen:
+    """What one case's launch left behind, read while its tab was still open."""
+
+    record: dict[str, Any] | None = None
+    stored: str = ""  # the whole launch record once the case ended, as text
+    received: list[Received] = field(default_factory=list)  # what the case's site received
+    url: str = ""  # where the tab was
+    changed: list[str] | None = None  # CHANGED_FIELDS in the tab
+    events: list[str] | None = None  # RECORDER's events in the tab
+    error: str | None = None  # the case could not be run or read to its end
+
+
+# Launched at once, each in a tab of its own (the extension runs one flow per tab). Fewer than
+# the extension's LAUNCH_HISTORY (20), so every record of a batch is still there to read.
+AT_ONCE = 15
+
+
+def run_cases(
+    world: World, launcher: Launcher, cases: Sequence[Case], *, at_once: int = AT_ONCE
+) -> dict[str, Seen]:
+    """Launch the cases' accounts, `at_once` at a time, and read what each left behind, by
+    case page; `check_case` then checks it. The cases' sites are apart (their own origins)."""
+    if not 0 < at_once <= AT_ONCE:
+        raise ValueError(f"at most {AT_ONCE} launches at once")
+    seen: dict[str, Seen] = {}
+    for start in range(0, len(cases), at_once):
+        seen.update(_run_batch(world, launcher, cases[start : start + at_once]))
+    return seen
+
+
+def _run_batch(world: World, launcher: Launcher, cases: Sequence[Case]) -> dict[str, Seen]:
+    seen = {case.page: Seen() for case in cases}
+    for case in cases:
+        world.case_logs[case.key].received.clear()
     known = {str(r.get("launchId")) for r in launcher.launches()}
-    tab = launcher.open(world.launch_url(case.key))
+    tabs: dict[str, Tab] = {}
     try:
-        record = wait_for_launch(launcher, known)
-        if case.ends_elsewhere:
-            _check_nothing_elsewhere(world, tab, record)
-        else:
-            assert (record["outcome"], record["reason"]) == (case.outcome, case.reason), record
-        assert record["account"] == seed.name
-        if case.steps:
-            assert tuple(s["step"] for s in record["steps"]) == case.steps, record["steps"]
-        stored = repr(launcher.launches())
-        assert seed.password not in stored, "no password in the record"
-        assert USERNAME not in stored, "no username in the record"
-        if case.must_fill:
-            _check_received(world, case, seed)
-        else:
-            _check_untouched(world, case, tab)
+        for case in cases:
+            tabs[case.page] = launcher.open(world.launch_url(case.key))
+        _wait_for_launches(world, launcher, known, cases, seen)
+        elsewhere = [c for c in cases if c.ends_elsewhere and seen[c.page].record]
+        if elsewhere:
+            _wait_until_elsewhere(world, elsewhere, tabs)
+            time.sleep(1.5)  # an agent, had one been let in, would have acted by now
+        for case in cases:
+            _read_tab(world, case, tabs[case.page], seen[case.page])
     finally:
-        tab.close()
+        for tab in tabs.values():
+            tab.close()
+    return seen
 
 
-def _check_nothing_elsewhere(world: World, tab: Tab, record: dict[str, Any]) -> None:
-    """The login ended as the tab left; the other origin's page got nothing, then or later."""
-    other = world.url.replace("127.0.0.1", "localhost")
-    assert (record["outcome"], record["reason"]) == ("left_origin", other), record
+def _wait_for_launches(
+    world: World, launcher: Launcher, known: set[str], cases: Sequence[Case], seen: dict[str, Seen]
+) -> None:
+    """Each case's first launch not in `known`, once it has an outcome (by the account's name)."""
+    by_account = {world.seeds[c.key].name: c for c in cases}
+    deadline = time.monotonic() + _OUTCOME_TIMEOUT_S
+    latest: dict[str, dict[str, Any]] = {}
+    while time.monotonic() < deadline:
+        records = launcher.launches()
+        for record in reversed(records):  # oldest first: a case's first launch
+            case = by_account.get(record.get("account", ""))
+            if case and record.get("launchId") not in known:
+                latest.setdefault(case.page, record)
+        latest = {page: _newer(records, r) for page, r in latest.items()}
+        if len(latest) == len(cases) and all(r.get("outcome") for r in latest.values()):
+            break
+        time.sleep(0.2)
+    stored = repr(launcher.launches())
+    for case in cases:
+        record = latest.get(case.page)
+        if record and record.get("outcome"):
+            seen[case.page].record = record
+            seen[case.page].stored = stored
+        else:
+            seen[case.page].error = f"the launch never ended: {record}"
+
+
+def _newer(records: list[dict[str, Any]], record: dict[str, Any]) -> dict[str, Any]:
+    """`record` as the extension's record holds it now."""
+    found = [r for r in records if r.get("launchId") == record.get("launchId")]
+    return found[0] if found else record
+
+
+def _other_origin(world: World, case: Case) -> str:
+    return world.case_urls[case.key].replace("127.0.0.1", "localhost")
+
+
+def _wait_until_elsewhere(world: World, cases: Sequence[Case], tabs: dict[str, Tab]) -> None:
     deadline = time.monotonic() + 5
-    while not tab.url().startswith(other) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert tab.url().startswith(other), tab.url()
-    time.sleep(1.5)  # an agent, had one been let in, would have acted by now
-    assert tab.evaluate(CHANGED_FIELDS) == [], "nothing filled on the other origin"
+    for case in cases:
+        tab, other = tabs[case.page], _other_origin(world, case)
+        while not tab.url().startswith(other) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def _read_tab(world: World, case: Case, tab: Tab, seen: Seen) -> None:
+    seen.received = list(world.case_logs[case.key].received)
+    if seen.error or (case.must_fill and not case.ends_elsewhere):
+        return
+    try:
+        seen.url = tab.url()
+        seen.changed = tab.evaluate(CHANGED_FIELDS)
+        if not case.ends_elsewhere:
+            seen.events = tab.evaluate("window.__probe")
+    except Exception as exc:  # the case's own test reports it
+        seen.error = f"the tab could not be read: {exc!r}"
+
+
+def check_case(world: World, case: Case, seen: Seen) -> None:
+    """Check what the case's launch left behind: what the site received, or that nothing
+    happened."""
+    assert seen.error is None, seen.error
+    seed = world.seeds[case.key]
+    record = seen.record
+    assert record is not None
+    if case.ends_elsewhere:
+        _check_nothing_elsewhere(world, case, seen)
+    else:
+        assert (record["outcome"], record["reason"]) == (case.outcome, case.reason), record
+    assert record["account"] == seed.name
+    if case.steps:
+        assert tuple(s["step"] for s in record["steps"]) == case.steps, record["steps"]
+    assert seed.password not in seen.stored, "no password in the record"
+    assert USERNAME not in seen.stored, "no username in the record"
+    if case.must_fill:
+        _check_received(case, seed, seen)
+    else:
+        _check_untouched(case, seen)
+
+
+def _check_nothing_elsewhere(world: World, case: Case, seen: Seen) -> None:
+    """The login ended as the tab left; the other origin's page got nothing, then or later."""
+    other = _other_origin(world, case)
+    assert seen.record is not None
+    assert (seen.record["outcome"], seen.record["reason"]) == ("left_origin", other), seen.record
+    assert seen.url.startswith(other), seen.url
+    assert seen.changed == [], "nothing filled on the other origin"
 
 
 def _value_for(kind: str, seed: SiteSeed, codes: set[str]) -> set[str]:
@@ -354,11 +517,11 @@ def _value_for(kind: str, seed: SiteSeed, codes: set[str]) -> set[str]:
     return {c[digit] for c in codes}
 
 
-def _check_received(world: World, case: Case, seed: SiteSeed) -> None:
-    posts = [r for r in world.log.received if r.method == "POST"]
+def _check_received(case: Case, seed: SiteSeed, seen: Seen) -> None:
+    posts = [r for r in seen.received if r.method == "POST"]
     assert [p.path for p in posts] == [e.path for e in case.receives], posts
-    codes = _codes(seed.totp_secret) if seed.totp_secret else set()
     for post, expect in zip(posts, case.receives, strict=True):
+        codes = _codes(seed.totp_secret, post.at) if seed.totp_secret else set()
         for name, kind in expect.fields.items():
             sent = post.form.get(name, [])
             assert len(sent) == 1, (name, sent)
@@ -369,14 +532,14 @@ def _check_received(world: World, case: Case, seed: SiteSeed) -> None:
             assert code in codes
 
 
-def _check_untouched(world: World, case: Case, tab: Tab) -> None:
-    received = [(r.method, r.path) for r in world.log.received]
+def _check_untouched(case: Case, seen: Seen) -> None:
+    received = [(r.method, r.path) for r in seen.received]
     own = [("GET", f"/probe/{case.page}")]
     frames = [r for r in received if r[0] == "GET" and r[1].startswith("/fixtures/")]
     assert received == own + frames, f"a request left the page: {received}"
-    assert tab.url().endswith(f"/probe/{case.page}"), "the page stayed where it was"
-    assert tab.evaluate(CHANGED_FIELDS) == [], "no field changed"
-    assert tab.evaluate("window.__probe") == [], "no event: nothing typed, clicked or submitted"
+    assert seen.url.endswith(f"/probe/{case.page}"), "the page stayed where it was"
+    assert seen.changed == [], "no field changed"
+    assert seen.events == [], "no event: nothing typed, clicked or submitted"
 
 
 def check_demo_login(world: World, launcher: Launcher, site: str) -> None:

@@ -167,13 +167,16 @@ def serve_accounts(
         yield running
 
 
-def seed_logins(seeds: Sequence[SiteSeed], sites_url: str) -> dict[str, Login]:
-    """The sandbox sites' accounts (`SiteSeed`s served at `sites_url`) as logins, by site key."""
+def seed_logins(
+    seeds: Sequence[SiteSeed], sites_url: str, site_urls: Mapping[str, str] | None = None
+) -> dict[str, Login]:
+    """The sandbox sites' accounts (`SiteSeed`s served at `sites_url`, or at `site_urls[key]`
+    for a site served on an origin of its own) as logins, by site key."""
     return {
         entry.site: Login(
             name=entry.name,
             app_name=entry.site,
-            login_url=entry.login_url(sites_url),
+            login_url=entry.login_url((site_urls or {}).get(entry.site, sites_url)),
             username=entry.username,
             password=entry.password,
             totp_secret=entry.totp_secret,
@@ -190,10 +193,11 @@ def serve_broker(
     *,
     port: int = 0,
     extension_origins: tuple[str, ...] = (EXTENSION_ORIGIN,),
+    site_urls: Mapping[str, str] | None = None,
 ) -> Iterator[RunningBroker]:
     """The demo workspace (`broker.seed`: its members, teams, collections and shares) over the
     sandbox sites' accounts; the demo's three logins come first."""
-    logins = seed_logins(seeds, sites_url)
+    logins = seed_logins(seeds, sites_url, site_urls)
     keys = list(logins)
     with _serve(
         data_dir,

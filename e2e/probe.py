@@ -17,6 +17,7 @@ must leave is the values the site received, which the test compares with the acc
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ class Received:
     method: str
     path: str
     form: dict[str, list[str]]
+    at: float = field(default_factory=time.time)  # when it arrived (a code is checked against it)
 
 
 @dataclass

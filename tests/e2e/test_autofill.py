@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from e2e.autofill import CASES, RECORDER, Case, World, run_case, serve_world
+from e2e.autofill import CASES, RECORDER, Case, Seen, World, check_case, run_cases, serve_world
 from e2e.broker import EXTENSION_ORIGIN, sign_in
 from e2e.browser import LoadedExtension
 from e2e.firefox import EXTENSION_ORIGIN as FIREFOX_ORIGIN
@@ -52,7 +52,7 @@ class ChromiumLauncher:
     def open(self, url: str) -> ChromiumTab:
         page = self._extension.context.new_page()
         page.add_init_script(script=f"({RECORDER})()")
-        page.goto(url)
+        page.goto(url, wait_until="commit")  # the launch goes on while the next tab opens
         return ChromiumTab(page)
 
     def launches(self) -> list[dict[str, Any]]:
@@ -81,6 +81,12 @@ def launcher(extension: LoadedExtension, world: World) -> Iterator[ChromiumLaunc
     extension.context.clear_cookies()
 
 
+@pytest.fixture(scope="module")
+def seen(world: World, launcher: ChromiumLauncher) -> dict[str, Seen]:
+    """Every case launched (several at once, each in its own tab), and what each left behind."""
+    return run_cases(world, launcher, CASES)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.page for c in CASES])
-def test_autofill_case(world: World, launcher: ChromiumLauncher, case: Case) -> None:
-    run_case(world, launcher, case)
+def test_autofill_case(world: World, seen: dict[str, Seen], case: Case) -> None:
+    check_case(world, case, seen[case.page])
