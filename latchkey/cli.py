@@ -8,6 +8,7 @@ from broker.db import engine_for
 from broker.migrate import current_revision, head_revision, upgrade
 from broker.rotation.cli import rotate
 from broker.settings import Settings
+from broker.web.logs import configure_logging
 from latchkey.demo import demo, seed
 from latchkey.errors import LatchkeyGroup, debug_option
 from latchkey.imports import import_command
@@ -17,11 +18,18 @@ from latchkey.serve import serve
 from sandbox.cli import sandbox
 from sync.cli import sync, worker
 
+# Long-running commands whose lines a log collector reads: JSON, one object per line, secrets
+# redacted, as `latchkey serve` writes them (`broker/web/logs.py`).
+_JSON_LOGS = frozenset({"worker"})
+
 
 @click.group(cls=LatchkeyGroup)
 @debug_option
-def main(debug: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Latchkey: Okta chiclets that finish the login on sites without SSO."""
+    if ctx.invoked_subcommand in _JSON_LOGS:
+        configure_logging("INFO")
 
 
 @main.group()

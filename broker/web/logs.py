@@ -54,10 +54,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, separators=(",", ":"), default=str)
 
 
+_QUIET = ("httpx", "httpcore", "alembic")
+
+
 def logging_config(level: str = "INFO") -> dict[str, Any]:
     """`configure_logging` as a `logging.config.dictConfig` dict: what uvicorn applies again in
     each worker process of `latchkey serve --workers N` (a spawned process keeps no handler)."""
-    quiet = {"level": "WARNING"}  # httpx logs every request line at INFO, query strings included
+    quiet = {"level": "WARNING"}  # as `configure_logging` says
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -73,8 +76,7 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "loggers": {
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
-            "httpx": quiet,
-            "httpcore": quiet,
+            **dict.fromkeys(_QUIET, quiet),
         },
     }
 
@@ -90,6 +92,7 @@ def configure_logging(level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-    # httpx logs every request line at INFO, query strings included.
-    for name in ("httpx", "httpcore"):
+    # httpx logs every request line at INFO, query strings included; Alembic says which dialect it
+    # met each time a command checks the revision (a bad configuration must stay one line).
+    for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
