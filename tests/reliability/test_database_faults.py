@@ -175,16 +175,3 @@ def test_a_statement_past_its_timeout_fails_instead_of_hanging(
     finally:
         engine.dispose()
     assert time.monotonic() - started < 5
-
-
-def test_the_options_of_a_postgresql_url_are_kept_beside_the_statement_timeout(
-    postgres_schema_url: tuple[str, str],
-) -> None:
-    url, schema = postgres_schema_url
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}", statement_timeout=7)
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(text("SHOW search_path")).scalar() == schema
-            assert conn.execute(text("SHOW statement_timeout")).scalar() == "7s"
-    finally:
-        engine.dispose()
