@@ -92,14 +92,20 @@ def wait_for_outcome(
 
 
 def wait_for_phase(
-    extension: LoadedExtension, launch_id: str, phase: str, *, timeout_s: float = STEP_LIMIT_S
+    extension: LoadedExtension,
+    launch_id: str,
+    phase: str | tuple[str, ...],
+    *,
+    timeout_s: float = STEP_LIMIT_S,
 ) -> Record:
-    """The record of launch `launch_id` once its flow reached `phase` (e.g. awaiting_password)."""
+    """The record of launch `launch_id` once its flow reached `phase` (e.g. awaiting_password),
+    or one of several: a phase the extension leaves within milliseconds can pass between polls."""
+    phases = (phase,) if isinstance(phase, str) else phase
     deadline = time.monotonic() + timeout_s
     record: Record | None = None
     while time.monotonic() <= deadline:
         record = find_launch(extension, launch_id)
-        if record is not None and record.get("phase") == phase:
+        if record is not None and record.get("phase") in phases:
             return record
         time.sleep(_POLL_S)
     raise LaunchNotEnded(f"launch {launch_id} never reached {phase}: {record}")

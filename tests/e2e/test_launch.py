@@ -159,7 +159,8 @@ def test_closing_the_tab_mid_flow_wipes_the_secrets(
     known = known_launch_ids(extension)
     signed_in.goto(broker.launch_url("stepwise"))
     launch_id = str(wait_for_new_launch(extension, known)["launchId"])
-    wait_for_phase(extension, launch_id, "awaiting_password")
+    # The password step is on screen or its POST is held: mid-flow either way, secrets in hand.
+    wait_for_phase(extension, launch_id, ("awaiting_password", "submitted"))
     assert any(key.startswith("flow:") for key in session_storage(extension))
     _wait_until_held(signed_in, held)
     signed_in.close()
@@ -177,7 +178,8 @@ def test_another_tab_on_the_same_site_gets_nothing(
     known = known_launch_ids(extension)
     signed_in.goto(broker.launch_url("stepwise"))
     launch_id = str(wait_for_new_launch(extension, known)["launchId"])
-    wait_for_phase(extension, launch_id, "awaiting_password")
+    # The password step is on screen or its POST is held: mid-flow either way, secrets in hand.
+    wait_for_phase(extension, launch_id, ("awaiting_password", "submitted"))
     _wait_until_held(signed_in, held)
     # A tab the extension did not open, on the very origin the login runs on.
     other = signed_in.context.new_page()
