@@ -85,6 +85,7 @@ class Case:
     reason: str | None = None  # the record's reason beside the outcome
     steps: tuple[str, ...] = ()  # when given: the record's steps, in order
     ends_elsewhere: bool = False  # the site sends the tab to another origin mid-login
+    known_bug: str = ""  # a bug this case shows and nobody fixed yet (the tests mark it xfail)
 
     @property
     def must_fill(self) -> bool:
@@ -144,6 +145,15 @@ MUST_FILL: tuple[Case, ...] = (
         receives=(Expect("/probe/code-wrong-again/next", {"otp": "code"}),) * 2,
         outcome="code_rejected",
         steps=("code_sent", "code_rejected", "code_sent", "code_rejected"),
+    ),
+    Case(
+        "slow-login",
+        "a server that answers the login POST and the code POST 1.5 s later: one code, signed in",
+        with_code=True,
+        receives=(Expect("/probe/slow-code/slow", _LOGIN), Expect("/slow/done", {"otp": "code"})),
+        steps=("password_sent", "code_sent", "code_accepted", "signed_in"),
+        known_bug="a report read before the code's fill reads as code_rejected: a second code "
+        "(notes/slow-submit.md)",
     ),
     Case(
         "redirect-away",
@@ -217,6 +227,19 @@ MUST_NOT: tuple[Case, ...] = (
     ),
 )
 CASES = MUST_FILL + MUST_NOT
+
+
+def case_params(cases: Sequence[Case]) -> list[Any]:
+    """The cases as pytest parameters, a case with a known bug marked xfail (not strict: the
+    bug is a race)."""
+    import pytest  # the tests' own library, only where they ask for it
+
+    return [
+        pytest.param(
+            c, id=c.page, marks=[pytest.mark.xfail(reason=c.known_bug)] if c.known_bug else []
+        )
+        for c in cases
+    ]
 
 
 class Tab(Protocol):

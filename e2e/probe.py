@@ -7,6 +7,9 @@ autofill tests that launch through the broker with the real extension (Chromium 
     GET  /fixtures/<name>.html  a fixture page by file name (what fixtures put in their frames)
     ANY  /probe/<name>/next     records the request, then serves the fixture <name> (the next
                                 step of a multi-page login, e.g. username then email)
+    ANY  /probe/<name>/slow     the same, answered SLOW_ANSWER_S later (a slow login POST)
+    ANY  /slow/<anything>       records the request, answers SLOW_ANSWER_S later with a page
+                                that has no login step
     GET  /_log                  what was received, as JSON (never a page of the test itself)
     DELETE /_log                forget it
     ANY  anything else          records the request, answers a page with no login step
@@ -17,6 +20,7 @@ must leave is the values the site received, which the test compares with the acc
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,6 +42,9 @@ RECEIVED_PAGE = (
     "<!doctype html><html><head><title>Welcome</title></head>"
     "<body><h1>Welcome back</h1><p id='received'>Received.</p></body></html>"
 )
+# How long a slow site takes to answer a login POST (real sites: 0.3 to 3 s). Longer than the
+# agent's quiet window (40 ms) by far: a step just submitted stays on screen, filled, that long.
+SLOW_ANSWER_S = 1.5
 # Requests the browser makes on its own, not the page: not "a request that left the page".
 _BROWSER_OWN = frozenset({"/favicon.ico"})
 
@@ -87,6 +94,17 @@ def create_probe_app(log: ProbeLog) -> Starlette:
         found = _fixture(request.path_params["name"])
         return found if found is not None else HTMLResponse("Not Found", status_code=404)
 
+    async def slow_page(request: Request) -> Response:
+        await _record(log, request)
+        await asyncio.sleep(SLOW_ANSWER_S)
+        found = _fixture(request.path_params["name"])
+        return found if found is not None else HTMLResponse("Not Found", status_code=404)
+
+    async def slow_anything(request: Request) -> Response:
+        await _record(log, request)
+        await asyncio.sleep(SLOW_ANSWER_S)
+        return HTMLResponse(RECEIVED_PAGE, headers={"Cache-Control": "no-store"})
+
     async def by_file_name(request: Request) -> Response:
         await _record(log, request)
         found = _fixture(request.path_params["name"])
@@ -114,7 +132,9 @@ def create_probe_app(log: ProbeLog) -> Starlette:
             Route("/_log", read_log, methods=["GET", "DELETE"]),
             Route("/probe/{name}", page, methods=["GET"]),
             Route("/probe/{name}/next", page, methods=methods),
+            Route("/probe/{name}/slow", slow_page, methods=methods),
             Route("/probe/{name}/elsewhere", elsewhere, methods=methods),
+            Route("/slow/{path:path}", slow_anything, methods=methods),
             Route("/fixtures/{name}.html", by_file_name, methods=["GET"]),
             Route("/{path:path}", anything, methods=methods),
         ]

@@ -14,7 +14,17 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from e2e.autofill import CASES, RECORDER, Case, Seen, World, check_case, run_cases, serve_world
+from e2e.autofill import (
+    CASES,
+    RECORDER,
+    Case,
+    Seen,
+    World,
+    case_params,
+    check_case,
+    run_cases,
+    serve_world,
+)
 from e2e.broker import EXTENSION_ORIGIN, sign_in
 from e2e.browser import LoadedExtension
 from e2e.firefox import EXTENSION_ORIGIN as FIREFOX_ORIGIN
@@ -87,6 +97,6 @@ def seen(world: World, launcher: ChromiumLauncher) -> dict[str, Seen]:
     return run_cases(world, launcher, CASES)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.page for c in CASES])
+@pytest.mark.parametrize("case", case_params(CASES))
 def test_autofill_case(world: World, seen: dict[str, Seen], case: Case) -> None:
     check_case(world, case, seen[case.page])

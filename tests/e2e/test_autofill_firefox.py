@@ -20,6 +20,7 @@ from e2e.autofill import (
     Case,
     Seen,
     World,
+    case_params,
     check_case,
     check_demo_login,
     run_cases,
@@ -140,6 +141,6 @@ def seen(world: World, launcher: FirefoxLauncher) -> dict[str, Seen]:
     }
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.page for c in CASES])
+@pytest.mark.parametrize("case", case_params(CASES))
 def test_autofill_case(world: World, seen: dict[str, Seen], case: Case) -> None:
     check_case(world, case, seen[case.page])
