@@ -81,9 +81,7 @@ def listing(ctx: BrokerContext, member_id: str) -> list[TeamRow]:
         found = db.scalars(
             select(Team).where(Team.workspace_id == workspace_id).order_by(func.lower(Team.name))
         )
-        return [
-            TeamRow(t.id, t.name, t.managed_by_okta, counts.get(t.id, 0)) for t in found
-        ]
+        return [TeamRow(t.id, t.name, t.managed_by_okta, counts.get(t.id, 0)) for t in found]
 
 
 def team(ctx: BrokerContext, member_id: str, team_id: str) -> TeamSnapshot:

@@ -75,21 +75,22 @@ def test_teams_with_an_external_id_are_marked_pushed_and_the_mark_goes_back_down
     with empty_engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO workspaces (id, name, extended_access_enabled, created_at)"
-                " VALUES ('w1', 'Demo', false, CURRENT_TIMESTAMP)"
+                "INSERT INTO workspaces"
+                " (id, name, extended_access_enabled, okta_token_status, created_at)"
+                " VALUES ('w1', 'Demo', false, 'unset', CURRENT_TIMESTAMP)"
             )
         )
         conn.execute(
             text(
-                "INSERT INTO teams (id, workspace_id, name, scim_id, external_id, created_at) VALUES"
-                " ('t1', 'w1', 'Pushed', 's1', '00g1', CURRENT_TIMESTAMP),"
+                "INSERT INTO teams (id, workspace_id, name, scim_id, external_id, created_at)"
+                " VALUES ('t1', 'w1', 'Pushed', 's1', '00g1', CURRENT_TIMESTAMP),"
                 " ('t2', 'w1', 'Made here', 's2', NULL, CURRENT_TIMESTAMP)"
             )
         )
     upgrade(empty_engine)
     with empty_engine.connect() as conn:
-        marks = dict(conn.execute(text("SELECT name, scim_pushed FROM teams")).tuples().all())
-    assert {k: bool(v) for k, v in marks.items()} == {"Pushed": True, "Made here": False}
+        marks = {n: bool(v) for n, v in conn.execute(text("SELECT name, scim_pushed FROM teams"))}
+    assert marks == {"Pushed": True, "Made here": False}
 
     config = alembic_config(empty_engine)
     with empty_engine.begin() as connection:

@@ -22,7 +22,11 @@ def upgrade() -> None:
             sa.Column("scim_pushed", sa.Boolean(), nullable=False, server_default=sa.false())
         )
     # Teams with an external id only ever came over SCIM: they were pushed.
-    op.execute(sa.text("UPDATE teams SET scim_pushed = :yes WHERE external_id IS NOT NULL").bindparams(yes=True))
+    op.execute(
+        sa.text("UPDATE teams SET scim_pushed = :yes WHERE external_id IS NOT NULL").bindparams(
+            yes=True
+        )
+    )
 
 
 def downgrade() -> None:

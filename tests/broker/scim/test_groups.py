@@ -7,8 +7,8 @@ from sqlalchemy import delete, select
 
 from broker import rbac
 from broker.actions import teams as team_actions
-from broker.errors import Conflict
 from broker.db import transaction
+from broker.errors import Conflict
 from broker.models import Account, ItemRole, Member, SyncOutbox, Team, WorkspaceRole
 from broker.services import accounts, extensions, members, shares, workspaces
 from broker.services import teams as team_service
@@ -135,7 +135,7 @@ async def test_a_group_pushed_without_external_id_is_managed_by_okta_and_refuses
     scim_id = await okta.push_group(org_group("Finance"), [ada])
     await okta.push_user(bob)
     with transaction(broker.db.sessions) as session:
-        boss = members.create_member(
+        boss = members.add_member(
             session, broker.workspace_id, "boss@example.com", role=WorkspaceRole.ADMIN
         ).id
         handmade = team_service.create_team(session, broker.workspace_id, "Made here").id
