@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -140,6 +141,9 @@ class Team(Base):
     scim_id: Mapped[str] = mapped_column(String(64), unique=True, default=new_id)
     # Set when the team mirrors an Okta group pushed over SCIM.
     external_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Set when Okta's Group Push created or took over the team over SCIM (Okta sends no
+    # externalId on create): its name and members are Okta's, not editable in the broker.
+    scim_pushed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
     # SCIM `meta.lastModified`: moves with every change of the team or its members.
     updated_at: Mapped[datetime | None] = mapped_column(_TS, default=None, onupdate=utcnow)
@@ -147,6 +151,11 @@ class Team(Base):
     memberships: Mapped[list[TeamMembership]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def managed_by_okta(self) -> bool:
+        """Okta's Group Push owns the team: pushed over SCIM, with or without an external id."""
+        return self.scim_pushed or self.external_id is not None
 
 
 class TeamMembership(Base):

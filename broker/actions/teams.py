@@ -62,7 +62,7 @@ def _team(db: Session, workspace_id: str, team_id: str) -> Team:
 
 def _ours(db: Session, workspace_id: str, team_id: str) -> Team:
     team = _team(db, workspace_id, team_id)
-    if team.external_id is not None:
+    if team.managed_by_okta:
         raise Conflict(OKTA_OWNS)
     return team
 
@@ -81,9 +81,7 @@ def listing(ctx: BrokerContext, member_id: str) -> list[TeamRow]:
         found = db.scalars(
             select(Team).where(Team.workspace_id == workspace_id).order_by(func.lower(Team.name))
         )
-        return [
-            TeamRow(t.id, t.name, t.external_id is not None, counts.get(t.id, 0)) for t in found
-        ]
+        return [TeamRow(t.id, t.name, t.managed_by_okta, counts.get(t.id, 0)) for t in found]
 
 
 def team(ctx: BrokerContext, member_id: str, team_id: str) -> TeamSnapshot:
@@ -97,7 +95,7 @@ def team(ctx: BrokerContext, member_id: str, team_id: str) -> TeamSnapshot:
         return TeamSnapshot(
             id=found.id,
             name=found.name,
-            managed_by_okta=found.external_id is not None,
+            managed_by_okta=found.managed_by_okta,
             members=[_row(m) for m in people if m.id in inside],
             candidates=[_row(m) for m in people if m.id not in inside and m.active],
         )

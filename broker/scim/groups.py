@@ -2,6 +2,11 @@
 
     displayName   `Team.name`
     externalId    `Team.external_id` (set when the client sends one, on create or update)
+
+A team created over SCIM, or replaced/patched over SCIM, is marked `Team.scim_pushed`: Okta's
+Group Push sends no externalId (Okta SCIM 2.0 reference, "Create Groups"), so that mark, not the
+external id, is what makes the team "Managed by Okta" and read-only in the broker. A SCIM DELETE
+removes the team, mark and all.
     id            `Team.scim_id`
     members       `[{"value", "display", "$ref", "type": "User"}]` (RFC 7643 §4.2), the value
                   being `Member.scim_id`: team membership, which RBAC reads
@@ -152,7 +157,9 @@ def _check_name_free(session: Session, workspace_id: str, name: str, own: str | 
 def create(session: Session, workspace_id: str, data: GroupInput) -> Team:
     _check_name_free(session, workspace_id, data.name, None)
     wanted = _member_ids(session, workspace_id, data.member_scim_ids)
-    team = teams.create_team(session, workspace_id, data.name, external_id=data.external_id)
+    team = teams.create_team(
+        session, workspace_id, data.name, external_id=data.external_id, scim_pushed=True
+    )
     if wanted:
         teams.set_members(session, workspace_id, team.id, wanted)
     return team
@@ -161,6 +168,7 @@ def create(session: Session, workspace_id: str, data: GroupInput) -> Team:
 def replace(session: Session, team: Team, data: GroupInput) -> Team:
     """RFC 7644 §3.5.1: the name and exactly these members."""
     wanted = _member_ids(session, team.workspace_id, data.member_scim_ids)
+    teams.mark_scim_pushed(session, team.workspace_id, team.id)
     if data.name != team.name:
         _check_name_free(session, team.workspace_id, data.name, team.id)
         teams.rename_team(session, team.workspace_id, team.id, data.name)

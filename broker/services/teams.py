@@ -28,11 +28,14 @@ def create_team(
     name: str,
     *,
     external_id: str | None = None,
+    scim_pushed: bool = False,
     actor_id: str | None = None,
 ) -> Team:
     name = clean_name(name)
     _check_name_free(session, workspace_id, name, None)
-    team = Team(workspace_id=workspace_id, name=name, external_id=external_id)
+    team = Team(
+        workspace_id=workspace_id, name=name, external_id=external_id, scim_pushed=scim_pushed
+    )
     session.add(team)
     session.flush()
     audit.record(
@@ -73,6 +76,17 @@ def set_external_id(
     """The Okta group the team mirrors (SCIM `externalId`); it decides no access by itself."""
     team = get(session, Team, workspace_id, team_id)
     team.external_id = external_id
+    return team
+
+
+def mark_scim_pushed(session: Session, workspace_id: str, team_id: str) -> Team:
+    """Okta's Group Push has taken the team over: from now on its name and members are Okta's."""
+    team = get(session, Team, workspace_id, team_id)
+    if not team.scim_pushed:
+        team.scim_pushed = True
+        audit.record(
+            session, workspace_id, "team.scim_pushed", target_type="team", target_id=team.id
+        )
     return team
 
 

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from broker.db import Base, make_engine
-from broker.migrate import current_revision, head_revision, upgrade
+from broker.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.conftest import postgres_engine
 
 
@@ -65,3 +66,35 @@ def test_upgrade_takes_a_url_with_percent_escapes(tmp_path: Path) -> None:
         assert current_revision(engine) == head_revision(engine) is not None
     finally:
         engine.dispose()
+
+
+def test_teams_with_an_external_id_are_marked_pushed_and_the_mark_goes_back_down(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine, "0009")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO workspaces"
+                " (id, name, extended_access_enabled, okta_token_status, created_at)"
+                " VALUES ('w1', 'Demo', false, 'unset', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO teams (id, workspace_id, name, scim_id, external_id, created_at)"
+                " VALUES ('t1', 'w1', 'Pushed', 's1', '00g1', CURRENT_TIMESTAMP),"
+                " ('t2', 'w1', 'Made here', 's2', NULL, CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        marks = {n: bool(v) for n, v in conn.execute(text("SELECT name, scim_pushed FROM teams"))}
+    assert marks == {"Pushed": True, "Made here": False}
+
+    config = alembic_config(empty_engine)
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009")
+    assert current_revision(empty_engine) == "0009"
+    assert "scim_pushed" not in {c["name"] for c in inspect(empty_engine).get_columns("teams")}

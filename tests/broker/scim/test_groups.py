@@ -6,10 +6,14 @@ import pytest
 from sqlalchemy import delete, select
 
 from broker import rbac
+from broker.actions import teams as team_actions
 from broker.db import transaction
-from broker.models import Account, ItemRole, Member, SyncOutbox, Team
-from broker.services import accounts, extensions, shares, workspaces
+from broker.errors import Conflict
+from broker.models import Account, ItemRole, Member, SyncOutbox, Team, WorkspaceRole
+from broker.services import accounts, extensions, members, shares, workspaces
+from broker.services import teams as team_service
 from broker.services.shares import Subject, Target
+from sandbox.org.scim_client import ScimClient
 from tests.broker.scim.harness import Broker, org_group, org_user
 
 pytestmark = pytest.mark.anyio
@@ -120,3 +124,43 @@ async def test_groups_are_found_by_display_name_and_listed_with_numbers(broker: 
     assert body["Resources"][0]["id"] == scim_id
     assert len(body["Resources"][0]["members"]) == 1
     assert "members" not in bare.json()
+
+
+async def test_a_group_pushed_without_external_id_is_managed_by_okta_and_refuses_hand_edits(
+    broker: Broker, okta: ScimClient
+) -> None:
+    """Okta's Group Push sends no externalId on create (Okta SCIM 2.0 reference, "Create
+    Groups"): the team is still Okta's, and the broker's own edits are refused, changing nothing."""
+    ada, bob = org_user("Ada"), org_user("Bob")
+    scim_id = await okta.push_group(org_group("Finance"), [ada])
+    await okta.push_user(bob)
+    with transaction(broker.db.sessions) as session:
+        boss = members.add_member(
+            session, broker.workspace_id, "boss@example.com", role=WorkspaceRole.ADMIN
+        ).id
+        handmade = team_service.create_team(session, broker.workspace_id, "Made here").id
+        pushed = session.scalar(select(Team).where(Team.scim_id == scim_id))
+        assert pushed is not None
+        assert pushed.external_id is None
+        pushed_id = pushed.id
+        bob_id = session.scalar(select(Member.id).where(Member.email == bob.login))
+        assert bob_id is not None
+
+    assert team_actions.team(broker.ctx, boss, pushed_id).managed_by_okta
+    assert {r.name: r.managed_by_okta for r in team_actions.listing(broker.ctx, boss)} == {
+        "Finance": True,
+        "Made here": False,
+    }
+    for edit in (
+        lambda: team_actions.rename(broker.ctx, boss, pushed_id, "Money"),
+        lambda: team_actions.add_members(broker.ctx, boss, pushed_id, [bob_id]),
+        lambda: team_actions.delete(broker.ctx, boss, pushed_id),
+    ):
+        with pytest.raises(Conflict, match="Okta"):
+            edit()
+    assert broker.team_members("Finance") == {ada.login}
+
+    team_actions.rename(broker.ctx, boss, handmade, "Made in Latchkey")
+    team_actions.add_members(broker.ctx, boss, handmade, [bob_id])
+    assert broker.team_members("Made in Latchkey") == {bob.login}
+    assert not team_actions.team(broker.ctx, boss, handmade).managed_by_okta
