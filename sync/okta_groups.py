@@ -21,7 +21,10 @@ so otherwise the Okta group named exactly like the team (`search=profile.name eq
 is exactly one that is not BUILT_IN. The name only picks the candidate: fitness is decided by
 the members Okta lists, so a wrong match can only make a group unfit, never grant anyone more.
 
-Each round reads a group's members once, however many accounts share the team (`OktaGroups`).
+Each round reads a group's members once, however many accounts share the team (`OktaGroups`);
+which group a team's name picked is kept for the worker's life (`ResolvedGroups`): searched again
+when the team is renamed or the group answers 404.
+
 What each sync left in Okta is recorded on the account (`Assignment`, `okta_extensions.
 okta_assignment`): the account page shows it, and a round whose plan against that record is
 empty makes no call for the app (`believed`): a team membership change, with its group fit,
