@@ -21,8 +21,11 @@ pushed team's Okta group assigned to the app when every member may launch the ac
 one by one; `WorkerSettings.okta_groups`), on the scenarios with pushed teams. Per run it prints:
 
 - calls Okta received against the minimum (`sync_world.minimum_plan`: the one listing of
-  Bookmark apps, then only writes, none repeated; with Okta groups, one search by name and one
-  member listing per team);
+  Bookmark apps, then only writes, none repeated; with Okta groups, one search by name per team
+  and one member listing per team per round of `WorkerSettings.batch_size` accounts: each
+  round reads the members again, since a Login-only person may join a group in Okta at any
+  time and a group is assigned only on a listing of its own round; the name's match is kept
+  across rounds, so only the listing repeats);
 - wall time against the **floor** (`bench/sync_floor.py`). Okta's windows are fixed minutes
   aligned to its clock, and each grants its whole budget at its start
   (https://developer.okta.com/docs/reference/rl-best-practices/, the `X-Rate-Limit-*` headers;

@@ -40,6 +40,7 @@ from broker.vault import Vault
 from sandbox.org.context import OrgContext
 from sandbox.org.scim_client import ScimClient
 from sandbox.org.state import OrgApp, OrgGroup, OrgUser
+from sync.worker import WorkerSettings
 from tests.broker.builders import World
 
 WORKSPACE = "Bench"
@@ -116,7 +117,7 @@ def pushed(accounts: int, teams: int, pool: int, *, extra_every: int = 5, seed: 
     return Spec("pushed", people=pool, teams=members, accounts=tuple(made))
 
 
-def minimum_plan(strategy: str, spec: Spec) -> Plan:
+def minimum_plan(strategy: str, spec: Spec, batch: int = WorkerSettings.batch_size) -> Plan:
     """The calls a first sync of `spec` into an empty org cannot avoid, and what each needs.
 
     Sync reconciles by level: it reads the org's Bookmark apps (one page: there are none yet)
@@ -128,13 +129,23 @@ def minimum_plan(strategy: str, spec: Spec) -> Plan:
       counts membership calls there);
     - `okta_group`: create the app; find each pushed team's Okta group once (`groups`: a search
       by the team's name, as Okta's Group Push sends no `externalId`) and read its members once
-      (`groups`, one page of up to 1,000); assign the group to the app once both are known
-      (`apps`); assign the people the group does not cover one by one (`apps`).
+      in each round that syncs one of its accounts (`groups`, one page of up to 1,000); assign
+      the group to the app once both are known (`apps`); assign the people the group does not
+      cover one by one (`apps`).
+
+    Rounds: the worker claims `batch` accounts at a time (`WorkerSettings.batch_size`), in the
+    order they were queued (here `spec.accounts`). A group's members are listed in every round
+    that assigns it, by design: a Login-only person may join the group in Okta at any time, and
+    each decision to assign a group rests on a listing no older than its round (one listing for
+    a whole 2,000-account first sync would be an hour and more old by its last round). So the
+    minimum counts one listing per team per round, not one per team.
     """
     plan = Plan()
     listing = plan.add("apps")
-    reads: dict[int, int] = {}
-    for account in spec.accounts:
+    searches: dict[int, int] = {}
+    reads: dict[tuple[int, int], int] = {}
+    for index, account in enumerate(spec.accounts):
+        round_ = index // batch
         users = spec.users(account)
         app = plan.add("apps", listing)
         if strategy == "individual":
@@ -146,9 +157,12 @@ def minimum_plan(strategy: str, spec: Spec) -> Plan:
         elif strategy == "okta_group":
             uncovered = users
             if account.team is not None:
-                if account.team not in reads:
-                    reads[account.team] = plan.add("groups", plan.add("groups"))
-                plan.add("apps", app, reads[account.team])
+                if account.team not in searches:
+                    searches[account.team] = plan.add("groups")
+                read = (account.team, round_)
+                if read not in reads:
+                    reads[read] = plan.add("groups", searches[account.team])
+                plan.add("apps", app, reads[read])
                 uncovered = users - frozenset(spec.teams[account.team])
             plan.add_many("apps", len(uncovered), app)
         else:

@@ -21,7 +21,10 @@ so otherwise the Okta group named exactly like the team (`search=profile.name eq
 is exactly one that is not BUILT_IN. The name only picks the candidate: fitness is decided by
 the members Okta lists, so a wrong match can only make a group unfit, never grant anyone more.
 
-Each round reads a group's members once, however many accounts share the team (`OktaGroups`).
+Each round reads a group's members once, however many accounts share the team (`OktaGroups`);
+which group a team's name picked is kept for the worker's life (`ResolvedGroups`): searched again
+when the team is renamed or the group answers 404.
+
 What each sync left in Okta is recorded on the account (`Assignment`, `okta_extensions.
 okta_assignment`): the account page shows it, and a round whose plan against that record is
 empty makes no call for the app (`believed`): a team membership change, with its group fit,
@@ -64,11 +67,46 @@ class GroupFacts:
     members: frozenset[str]
 
 
-class OktaGroups:
-    """The Okta groups of one round (or full pass): each found and listed at most once."""
+# (workspace id, team id, team name, team external id) -> the Okta group found by the team's name.
+GroupKey = tuple[str, str, str, str | None]
 
-    def __init__(self, client: OktaClient) -> None:
+
+class ResolvedGroups:
+    """Which Okta group each pushed team's name picked, kept across a worker's rounds so a round
+    need not search again. A renamed team is another key (searched again); an entry whose group
+    answers 404 is dropped and the name searched again. Safety never rests on this match: only
+    the members Okta lists, read again every round, decide whether a group is fit, so a stale or
+    wrong id can only make a group unusable or assign one whose members may all launch."""
+
+    def __init__(self) -> None:
+        self._ids: dict[GroupKey, str] = {}
+
+    def get(self, key: GroupKey) -> str | None:
+        return self._ids.get(key)
+
+    def keep(self, key: GroupKey, group_id: str) -> None:
+        self._ids[key] = group_id
+
+    def drop(self, key: GroupKey) -> None:
+        self._ids.pop(key, None)
+
+
+class OktaGroups:
+    """The Okta groups of one round (or full pass): each found and listed at most once.
+
+    Members are listed every round (a Login-only person may join the group in Okta at any time:
+    each decision rests on a listing of its own round); `resolved` keeps only which group a
+    team's name picked, across rounds."""
+
+    def __init__(
+        self,
+        client: OktaClient,
+        resolved: ResolvedGroups | None = None,
+        workspace_id: str = "",
+    ) -> None:
         self._client = client
+        self._resolved = resolved if resolved is not None else ResolvedGroups()
+        self._workspace_id = workspace_id
         self._found: dict[str, asyncio.Task[GroupFacts | None]] = {}
 
     async def facts(self, team: TeamRef, known: str | None = None) -> GroupFacts | None:
@@ -83,15 +121,22 @@ class OktaGroups:
         return None if facts is None else GroupFacts(facts.id, team.name, facts.members)
 
     async def _read(self, team: TeamRef, known: str | None) -> GroupFacts | None:
+        key: GroupKey = (self._workspace_id, team.team_id, team.name, team.external_id)
         try:
-            if team.external_id is None and known is not None:
-                try:
-                    members = await self._client.list_group_member_ids(known)
-                except NotFound:
-                    pass  # deleted since: look for the group by the team's name
-                else:
-                    return GroupFacts(known, team.name, frozenset(members))
-            return await self._read_group(team)
+            if team.external_id is None:
+                for hint in dict.fromkeys(h for h in (self._resolved.get(key), known) if h):
+                    try:
+                        members = await self._client.list_group_member_ids(hint)
+                    except NotFound:
+                        # Deleted since: forget it, and look for the group by the team's name.
+                        self._resolved.drop(key)
+                        continue
+                    self._resolved.keep(key, hint)
+                    return GroupFacts(hint, team.name, frozenset(members))
+            facts = await self._read_group(team)
+            if facts is not None and team.external_id is None:
+                self._resolved.keep(key, facts.id)
+            return facts
         except Forbidden:
             # The token may not read groups (no `okta.groups.read`): no group is known fit, so
             # everyone is assigned one by one, as before this feature.

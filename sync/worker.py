@@ -52,7 +52,7 @@ from sync.desired import Target, load_targets
 from sync.locks import AccountLocks
 from sync.okta import OktaClient
 from sync.okta.errors import OktaError
-from sync.okta_groups import OktaGroups
+from sync.okta_groups import OktaGroups, ResolvedGroups
 from sync.outcomes import listing_failed, write_outcomes
 from sync.reconcile import Outcome, Result, reconcile
 from sync.record import (
@@ -138,6 +138,9 @@ class Worker:
         self.settings = settings or WorkerSettings()
         self.clock = clock  # stamps and ages create-started marks
         self.broker_access = BrokerAccessKeeper(self.settings.broker_access)
+        # Which Okta group each pushed team's name picked, for this worker's life (members are
+        # still listed every round: `sync/okta_groups.py`).
+        self.resolved_groups = ResolvedGroups()
         with sessions() as session:
             # Accounts being synced: by this process, and on PostgreSQL by any worker.
             self.locks = AccountLocks(session.get_bind().engine)
@@ -324,7 +327,11 @@ class Worker:
                 outcomes = [listing_failed(t.account_id, error) for t in wanted]
                 await self._record(workspace_id, outcomes, claimed, tally, unchecked=False)
                 return tally
-        groups = OktaGroups(client) if self.settings.okta_groups else None
+        groups = (
+            OktaGroups(client, self.resolved_groups, workspace_id)
+            if self.settings.okta_groups
+            else None
+        )
         outcomes = await self._reconcile_all(
             client, wanted, apps, tally, progress, groups=groups, full=full
         )

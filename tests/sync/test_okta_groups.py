@@ -370,3 +370,55 @@ async def test_a_group_deleted_and_made_again_under_the_same_name_is_found_again
     app = env.app(_account(env, account_id))
     assert set(app.group_ids) == {again.id}
     assert (tally.failed, tally.retrying) == (0, 0)
+
+
+def _searches(recorder: Recorder) -> int:
+    return sum(1 for method, path in recorder.calls if (method, path) == ("GET", "/api/v1/groups"))
+
+
+def _listings(recorder: Recorder, group_id: str) -> int:
+    return recorder.calls.count(("GET", f"/api/v1/groups/{group_id}/users"))
+
+
+async def test_a_worker_finds_a_teams_group_once_and_lists_its_members_every_round(
+    env: Env, okta_scim: ScimClient
+) -> None:
+    alice, bob = env.person(), env.person()
+    group, first = await shared_with_team(env, okta_scim, alice, bob)
+    recorder = Recorder(env.transport)
+    worker = env.make_worker(transport=recorder)
+    await env.sync(worker)
+
+    def share_another() -> str:
+        account = env.extended(alice)
+        with env.change() as world:
+            world.share(team_named(env, group.name), account)
+        return account.id
+
+    second = share_another()
+    await env.sync(worker)  # a round of its own: the account has no recorded group yet
+
+    assert _searches(recorder) == 1
+    assert _listings(recorder, group.id) == 2  # once a round: who is in it may change anytime
+    assert set(env.app(_account(env, second)).group_ids) == {group.id}
+
+    # The team renamed (and its Okta group with it): looked up again by its new name.
+    with env.org.state.locked():
+        group.name = "Platform"
+    await okta_scim.push_group(group, [user_of(env, alice), user_of(env, bob)])
+    third = share_another()
+    await env.sync(worker)
+    assert _searches(recorder) == 2
+    assert set(env.app(_account(env, third)).group_ids) == {group.id}
+
+    # The group deleted in Okta and made again: its id answers 404, so the name is searched again.
+    with env.org.state.locked() as state:
+        state.remove_group(group.id)
+        again = state.add_group("Platform")
+        again.member_ids |= okta_ids(alice, bob)
+    fourth = share_another()
+    tally = await env.sync(worker)
+    assert _searches(recorder) == 3
+    assert set(env.app(_account(env, fourth)).group_ids) == {again.id}
+    assert (tally.failed, tally.retrying) == (0, 0)
+    assert first != second
