@@ -153,7 +153,7 @@ MUST_FILL: tuple[Case, ...] = (
         receives=(Expect("/probe/slow-code/slow", _LOGIN), Expect("/slow/done", {"otp": "code"})),
         steps=("password_sent", "code_sent", "code_accepted", "signed_in"),
         known_bug="a report read before the code's fill reads as code_rejected: a second code "
-        "(notes/slow-submit.md)",
+        "(docs/extension.md, Known issues)",
     ),
     Case(
         "redirect-away",
