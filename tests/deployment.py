@@ -35,11 +35,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from broker.db import make_engine, make_session_factory, transaction
 from broker.keyring import Keyring, new_master_key
 from broker.migrate import upgrade
+from broker.models import Workspace
+from broker.services import workspaces
 from broker.vault import Vault
 from sandbox.org.app import create_org_app
 from sandbox.org.context import OrgContext
 from sandbox.org.limits import org_clock, rate_limiter
-from sandbox.serve import serve
+from sandbox.org.state import OidcClient, OrgUser
+from sandbox.serve import RunningOrg, serve
+from tests.broker.builders import World
 from tests.conftest import DEFAULT_POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,6 +115,42 @@ class Broker:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class SignInWorld:
+    """Who signs in through the replicas, what they launch, and the replicas' environment."""
+
+    user: OrgUser  # the person in Okta
+    account_id: str  # shared with their member in workspace Acme
+    env: dict[str, str]
+
+
+def sign_in_world(
+    store: Broker, org: RunningOrg, public: str, client_id: str, **extra: str
+) -> SignInWorld:
+    """The broker at `public` as an OIDC client of `org`, a person in Okta whose member shares one
+    account, and the `latchkey serve` environment for it (`extra` added)."""
+    secret = secrets.token_urlsafe(24)
+    org.ctx.state.add_oidc_client(OidcClient(client_id, secret, [f"{public}/auth/callback"]))
+    user = org.ctx.state.add_user("ada@example.com", first_name="Ada", password="pw-Ada-1")
+    with store.change() as session:
+        workspace = workspaces.create_workspace(session, "Acme")
+        world = World(session, store.vault, session.get_one(Workspace, workspace.id))
+        member = world.member()
+        member.external_id = user.id
+        account = world.account()
+        world.share(member, account)
+        account_id = account.id
+    env = store.env(
+        LATCHKEY_BROKER_URL=public,
+        LATCHKEY_OIDC_ISSUER=org.url,
+        LATCHKEY_OIDC_CLIENT_ID=client_id,
+        LATCHKEY_OIDC_CLIENT_SECRET=secret,
+        LATCHKEY_WORKSPACE="Acme",
+        **extra,
+    )
+    return SignInWorld(user, account_id, env)
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from broker.models import Workspace
-from broker.services import workspaces
-from sandbox.org.state import OidcClient
 from sandbox.serve import serve_org
-from tests.broker.builders import World
-from tests.deployment import Broker, Processes, free_port, postgres_database
+from tests.deployment import Broker, Processes, free_port, postgres_database, sign_in_world
 
 pytestmark = pytest.mark.slow
 
@@ -59,25 +55,9 @@ def test_a_launch_begun_on_one_replica_completes_on_the_other(
     ports = free_port(), free_port()
     first, second = (f"http://127.0.0.1:{port}" for port in ports)
     public = first  # the URL the proxy serves (LATCHKEY_BROKER_URL): the same for both
-    secret = secrets.token_urlsafe(24)
     with serve_org(api_token="00" + secrets.token_urlsafe(30)) as org:
-        org.ctx.state.add_oidc_client(OidcClient(CLIENT_ID, secret, [f"{public}/auth/callback"]))
-        user = org.ctx.state.add_user("ada@example.com", first_name="Ada", password="pw-Ada-1")
-        with store.change() as session:
-            workspace = workspaces.create_workspace(session, "Acme")
-            world = World(session, store.vault, session.get_one(Workspace, workspace.id))
-            member = world.member()
-            member.external_id = user.id
-            account = world.account()
-            world.share(member, account)
-
-        env = store.env(
-            LATCHKEY_BROKER_URL=public,
-            LATCHKEY_OIDC_ISSUER=org.url,
-            LATCHKEY_OIDC_CLIENT_ID=CLIENT_ID,
-            LATCHKEY_OIDC_CLIENT_SECRET=secret,
-            LATCHKEY_WORKSPACE="Acme",
-        )
+        seeded = sign_in_world(store, org, public, CLIENT_ID)
+        user, env = seeded.user, seeded.env
         processes = Processes(tmp_path)
         try:
             for name, port in zip(("first", "second"), ports, strict=True):
@@ -90,7 +70,7 @@ def test_a_launch_begun_on_one_replica_completes_on_the_other(
                 )
                 assert signed_in.status_code == 201
                 # The chiclet: no broker session yet, so the first replica starts a sign-in.
-                hop = browser.get(f"{first}/launch/{account.id}")
+                hop = browser.get(f"{first}/launch/{seeded.account_id}")
                 while not str(hop.headers.get("location", "")).startswith(public + "/auth/"):
                     assert hop.next_request is not None, hop.text
                     hop = browser.send(hop.next_request)
@@ -99,12 +79,12 @@ def test_a_launch_begun_on_one_replica_completes_on_the_other(
                 # The proxy hands the callback to the second replica.
                 done = browser.get(second + callback.removeprefix(public))
                 assert done.status_code == 303, done.text
-                assert done.headers["location"] == f"/launch/{account.id}"
+                assert done.headers["location"] == f"/launch/{seeded.account_id}"
                 assert browser.cookies.get("latchkey_session")
 
                 # Back on the first replica: the session the second made opens the launch.
-                page = browser.get(f"{first}/launch/{account.id}")
-                again = browser.get(f"{second}/launch/{account.id}")
+                page = browser.get(f"{first}/launch/{seeded.account_id}")
+                again = browser.get(f"{second}/launch/{seeded.account_id}")
         finally:
             processes.stop_all()
 

@@ -27,12 +27,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from broker.models import Workspace
-from broker.services import workspaces
-from sandbox.org.state import OidcClient
 from sandbox.serve import serve_org
-from tests.broker.builders import World
-from tests.deployment import ROOT, Broker, Processes, eventually, free_port, postgres_database
+from tests.deployment import (
+    ROOT,
+    Broker,
+    Processes,
+    eventually,
+    free_port,
+    postgres_database,
+    sign_in_world,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -147,30 +151,20 @@ def test_the_documented_nginx_front_serves_a_launch_from_two_replicas(tmp_path: 
     replica_ports = free_port(), free_port()
     http_port, https_port = free_port(), free_port()
     public = f"https://127.0.0.1:{https_port}"
-    secret = secrets.token_urlsafe(24)
     with (
         postgres_database() as database,
         serve_org(api_token="00" + secrets.token_urlsafe(30)) as org,
         nginx(tmp_path, replica_ports, http_port, https_port),
     ):
         store = Broker(database, tmp_path)
-        org.ctx.state.add_oidc_client(OidcClient(CLIENT_ID, secret, [f"{public}/auth/callback"]))
-        user = org.ctx.state.add_user("ada@example.com", first_name="Ada", password="pw-Ada-1")
-        with store.change() as session:
-            workspace = workspaces.create_workspace(session, "Acme")
-            world = World(session, store.vault, session.get_one(Workspace, workspace.id))
-            member = world.member()
-            member.external_id = user.id
-            account = world.account()
-            world.share(member, account)
-        env = store.env(
-            LATCHKEY_BROKER_URL=public,
-            LATCHKEY_OIDC_ISSUER=org.url,
-            LATCHKEY_OIDC_CLIENT_ID=CLIENT_ID,
-            LATCHKEY_OIDC_CLIENT_SECRET=secret,
-            LATCHKEY_WORKSPACE="Acme",
+        seeded = sign_in_world(
+            store,
+            org,
+            public,
+            CLIENT_ID,
             FORWARDED_ALLOW_IPS="127.0.0.1",  # nginx
         )
+        user, env = seeded.user, seeded.env
         processes = Processes(tmp_path)
         trust = ssl.create_default_context(cafile=str(tmp_path / "fullchain.pem"))
         try:
@@ -184,7 +178,7 @@ def test_the_documented_nginx_front_serves_a_launch_from_two_replicas(tmp_path: 
                     f"{org.url}/_sandbox/oidc/sessions", json={"login": user.login}
                 )
                 assert signed_in.status_code == 201
-                hop = browser.get(f"{public}/launch/{account.id}")
+                hop = browser.get(f"{public}/launch/{seeded.account_id}")
                 hops = 1
                 while hop.next_request is not None and hops < 12:
                     hop = browser.send(hop.next_request)
@@ -197,14 +191,14 @@ def test_the_documented_nginx_front_serves_a_launch_from_two_replicas(tmp_path: 
     assert plain.status_code == 301  # plain http goes to https
     assert plain.headers["location"].startswith("https://")
     assert metrics.status_code == 403  # only the scraper may read it
-    assert str(hop.request.url) == f"{public}/launch/{account.id}"
+    assert str(hop.request.url) == f"{public}/launch/{seeded.account_id}"
     assert hop.status_code == 200
     assert '<meta name="latchkey-grant" content="' in hop.text
     assert cookie.secure
     served = {name: _requests(log) for name, log in logs.items()}
     assert all(served.values()), served  # both replicas answered requests of the journey
     paths = {r["path"] for lines in served.values() for r in lines}
-    assert {"/auth/callback", f"/launch/{account.id}"} <= paths
+    assert {"/auth/callback", f"/launch/{seeded.account_id}"} <= paths
 
 
 def _ready(browser: httpx.Client, public: str) -> bool:
